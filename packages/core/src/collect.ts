@@ -1,0 +1,204 @@
+import type { BackendSample, LoadedBackend, MetricType } from './backend.js';
+import { BackendError } from './errors.js';
+import { escapeLabelValue, renderLabelPairs } from './escape.js';
+import type { Exemplar, Family, Series } from './family.js';
+import { familyOf } from './metric.js';
+import type { CollectorRegistry } from './registry.js';
+
+/** One series as read for an exposition. */
+export interface SeriesSnapshot {
+  /** The label pairs, escaped and joined (`a="1",b="2"`), or `''`. */
+  readonly labelText: string;
+  /** A counter's or gauge's value (0 for histograms and summaries). */
+  readonly value: number;
+  /** A histogram's cumulative bucket counts, aligned with {@link MetricSnapshot.bucketKeys}. */
+  readonly buckets?: readonly number[];
+  /** A histogram's or summary's sum and count. */
+  readonly sum?: number;
+  readonly count?: number;
+  /** A counter's latest exemplar (index 0), or each histogram bucket's. */
+  readonly exemplars?: readonly (Exemplar | undefined)[];
+}
+
+/** One metric as read for an exposition. */
+export interface MetricSnapshot {
+  /** The exposed name, registry prefix included. */
+  readonly name: string;
+  readonly help: string;
+  readonly type: MetricType;
+  readonly unit: string | undefined;
+  /** Histogram `le` values, `+Inf` last. */
+  readonly bucketKeys: readonly string[] | undefined;
+  readonly series: readonly SeriesSnapshot[];
+}
+
+type Raw = number | Promise<number>;
+
+// How many stored numbers a series of each type has: its value; buckets then sum; count then sum.
+function width(family: Family): number {
+  if (family.type === 'histogram') return family.buckets!.length + 1;
+  if (family.type === 'summary') return 2;
+  return 1;
+}
+
+function readLocal(series: Series, out: Raw[]): void {
+  const family = series.family;
+  if (family.type === 'counter' || family.type === 'gauge') {
+    out.push((series.value ?? series.bind()).get());
+    return;
+  }
+  if (series.sum === undefined) series.bind();
+  if (family.type === 'histogram') {
+    for (const bucket of series.buckets!) out.push(bucket.get());
+  } else {
+    out.push(series.count!.get());
+  }
+  out.push(series.sum!.get());
+}
+
+// Turns a series' stored numbers (in `width` order, histogram buckets non-cumulative) into a snapshot.
+function snapshotOf(
+  family: Family,
+  labelText: string,
+  numbers: readonly number[],
+  offset: number,
+  exemplars: readonly (Exemplar | undefined)[] | undefined,
+): SeriesSnapshot {
+  if (family.type === 'counter' || family.type === 'gauge') {
+    return exemplars ? { labelText, value: numbers[offset]!, exemplars } : { labelText, value: numbers[offset]! };
+  }
+  if (family.type === 'summary') {
+    return { labelText, value: 0, count: numbers[offset]!, sum: numbers[offset + 1]! };
+  }
+  const bucketCount = family.buckets!.length;
+  const buckets = new Array<number>(bucketCount);
+  let total = 0;
+  for (let i = 0; i < bucketCount; i++) {
+    total += numbers[offset + i]!;
+    buckets[i] = total;
+  }
+  const snapshot = { labelText, value: 0, buckets, count: total, sum: numbers[offset + bucketCount]! };
+  return exemplars ? { ...snapshot, exemplars } : snapshot;
+}
+
+async function snapshotLocal(family: Family): Promise<SeriesSnapshot[]> {
+  const raw: Raw[] = [];
+  for (const series of family.series) readLocal(series, raw);
+  let numbers: readonly number[];
+  if (raw.every((value) => typeof value === 'number')) {
+    numbers = raw as number[];
+  } else {
+    try {
+      numbers = await Promise.all(raw);
+    } catch (error) {
+      throw readError(family, error);
+    }
+  }
+  const step = width(family);
+  return family.series.map((series, i) =>
+    snapshotOf(family, series.renderedLabels(), numbers, i * step, series.exemplars),
+  );
+}
+
+function sampleKey(labelValues: readonly string[], extra: Readonly<Record<string, string>> | undefined): string {
+  // JSON of the value list is injective: no two label sets share a key, whatever the values contain.
+  return extra === undefined ? JSON.stringify(labelValues) : JSON.stringify([labelValues, Object.entries(extra)]);
+}
+
+// Builds the snapshot of a family from a backend's batch read: the series this process created come first, in
+// creation order (zero where the backend has nothing yet), then the series only the backend knows, in its order.
+function snapshotFromSamples(family: Family, samples: readonly BackendSample[]): SeriesSnapshot[] {
+  const step = width(family);
+  const slots = new Map<string, { labelText: string; numbers: number[]; series: Series | undefined }>();
+  if (family.multiprocessMode !== 'perProcess') {
+    for (const series of family.series) {
+      slots.set(sampleKey(series.labelValues, undefined), {
+        labelText: series.renderedLabels(),
+        numbers: new Array<number>(step).fill(0),
+        series,
+      });
+    }
+  }
+  const bucketIndex = new Map(family.bucketKeys?.map((key, i) => [key, i]));
+  for (const sample of samples) {
+    if (sample.labelValues.length !== family.labelNames.length) continue;
+    const key = sampleKey(sample.labelValues, sample.extraLabels);
+    let slot = slots.get(key);
+    if (slot === undefined) {
+      let labelText = renderLabelPairs(family.labelNames, sample.labelValues);
+      if (sample.extraLabels !== undefined) {
+        for (const [name, value] of Object.entries(sample.extraLabels)) {
+          labelText += `${labelText === '' ? '' : ','}${name}="${escapeLabelValue(value)}"`;
+        }
+      }
+      const local = family.series.find((series) => sampleKey(series.labelValues, undefined) === key);
+      slot = { labelText, numbers: new Array<number>(step).fill(0), series: local };
+      slots.set(key, slot);
+    }
+    let index: number | undefined;
+    if (family.type === 'counter' || family.type === 'gauge') index = 0;
+    else if (sample.histogramBucket === 'sum') index = step - 1;
+    else if (family.type === 'summary') index = sample.histogramBucket === 'count' ? 0 : undefined;
+    else index = bucketIndex.get(sample.histogramBucket ?? '');
+    if (index !== undefined) slot.numbers[index] = sample.value;
+  }
+  const out: SeriesSnapshot[] = [];
+  for (const slot of slots.values()) {
+    out.push(snapshotOf(family, slot.labelText, slot.numbers, 0, slot.series?.exemplars));
+  }
+  return out;
+}
+
+function readError(family: Family, error: unknown): BackendError {
+  if (error instanceof BackendError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new BackendError(`reading metric "${family.exposedName}" failed: ${reason}`, { cause: error });
+}
+
+/**
+ * Reads every metric of `registry` for an exposition. Metrics on a backend with a batch read are read in one
+ * call per backend; the others series by series. A scrape reads; it never changes a metric.
+ */
+export async function collect(registry: CollectorRegistry): Promise<MetricSnapshot[]> {
+  const metrics = await registry.metrics();
+  const families = metrics.map(familyOf);
+  const batches = new Map<LoadedBackend, number[]>();
+  families.forEach((family, i) => {
+    const backend = family.bind();
+    if (backend.backendClass.readMetrics !== undefined) {
+      const members = batches.get(backend);
+      if (members === undefined) batches.set(backend, [i]);
+      else members.push(i);
+    }
+  });
+  const fromBatch: (SeriesSnapshot[] | undefined)[] = new Array(families.length);
+  await Promise.all(
+    [...batches].map(async ([{ backendClass, backendConfig }, members]) => {
+      let results: readonly (readonly BackendSample[])[];
+      try {
+        results = await backendClass.readMetrics!(
+          backendConfig,
+          members.map((i) => families[i]!.describe()),
+        );
+      } catch (error) {
+        throw readError(families[members[0]!]!, error);
+      }
+      members.forEach((familyIndex, j) => {
+        fromBatch[familyIndex] = snapshotFromSamples(families[familyIndex]!, results[j] ?? []);
+      });
+    }),
+  );
+  const snapshots: MetricSnapshot[] = [];
+  for (let i = 0; i < families.length; i++) {
+    const family = families[i]!;
+    snapshots.push({
+      name: registry.exposedName(family.name),
+      help: family.help,
+      type: family.type,
+      unit: family.unit,
+      bucketKeys: family.bucketKeys,
+      series: fromBatch[i] ?? (await snapshotLocal(family)),
+    });
+  }
+  return snapshots;
+}

@@ -1,0 +1,105 @@
+import type { MultiprocessMode } from './backend.js';
+import { describeValue, InvalidValueError, PytheusError } from './errors.js';
+import { Metric, type MetricOptions } from './metric.js';
+import { decorateWith, type MethodDecorator, startTimer, type Timer, Tracker, wrapWith } from './timing.js';
+
+/** Options of {@link Gauge}. */
+export interface GaugeOptions<L extends string = string> extends MetricOptions<L> {
+  /**
+   * How a multi-process backend combines this gauge across processes: `'shared'` (default: one value, last
+   * `set` wins, `inc`/`dec` add up) or `'perProcess'` (a series per process, for values such as memory use).
+   */
+  multiprocessMode?: MultiprocessMode;
+}
+
+/**
+ * A value that goes up and down: items in a queue, requests in flight, temperature.
+ *
+ * @example
+ * ```ts
+ * const inFlight = new Gauge('http_requests_in_flight', 'Requests being served');
+ * using _ = inFlight.trackInprogress(); // +1 now, -1 when the scope ends
+ * ```
+ */
+export class Gauge<L extends string = string> extends Metric<L> {
+  constructor(name: string, description: string, options?: GaugeOptions<L>) {
+    const mode = options?.multiprocessMode;
+    if (mode !== undefined && mode !== 'shared' && mode !== 'perProcess') {
+      throw new PytheusError(
+        `gauge "${name}": multiprocessMode must be "shared" or "perProcess", got ${describeValue(mode)}`,
+      );
+    }
+    super('gauge', name, description, options, mode === undefined ? {} : { multiprocessMode: mode });
+  }
+
+  /** Adds `value` (default 1). */
+  inc(value = 1): void {
+    const series = this._series;
+    if (series === null) throw this._missingLabels();
+    if (typeof value !== 'number' || Number.isNaN(value)) throw this._badValue('inc', value);
+    (series.value ?? series.bind()).inc(value);
+  }
+
+  /** Subtracts `value` (default 1). */
+  dec(value = 1): void {
+    const series = this._series;
+    if (series === null) throw this._missingLabels();
+    if (typeof value !== 'number' || Number.isNaN(value)) throw this._badValue('dec', value);
+    (series.value ?? series.bind()).dec(value);
+  }
+
+  /** Sets the value. Any number goes, NaN and infinities included. */
+  set(value: number): void {
+    const series = this._series;
+    if (series === null) throw this._missingLabels();
+    if (typeof value !== 'number') throw this._badValue('set', value);
+    (series.value ?? series.bind()).set(value);
+  }
+
+  /** Sets the value to the current Unix time in seconds. */
+  setToCurrentTime(): void {
+    this.set(Date.now() / 1000);
+  }
+
+  /** Adds one now and takes it away when the returned handle is stopped or disposed. */
+  trackInprogress(): Tracker {
+    this.inc();
+    return new Tracker(() => this.dec());
+  }
+
+  /** Wraps `fn` (sync or async) so that the gauge counts the calls in progress. */
+  trackInprogressFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
+    if (this._series === null) throw this._missingLabels();
+    return wrapWith(fn, () => this.trackInprogress());
+  }
+
+  /** A method decorator that counts the calls of the method in progress. */
+  trackInprogressMethod(): MethodDecorator {
+    if (this._series === null) throw this._missingLabels();
+    return decorateWith(() => this.trackInprogress());
+  }
+
+  /** Starts a timer; when it stops, the gauge is set to the duration in seconds. */
+  time(): Timer {
+    if (this._series === null) throw this._missingLabels();
+    return startTimer((seconds) => this.set(seconds));
+  }
+
+  /** Wraps `fn` (sync or async) so that each call sets the gauge to its duration in seconds. */
+  timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
+    if (this._series === null) throw this._missingLabels();
+    return wrapWith(fn, () => this.time());
+  }
+
+  /** A method decorator that sets the gauge to each call's duration in seconds. */
+  timeMethod(): MethodDecorator {
+    if (this._series === null) throw this._missingLabels();
+    return decorateWith(() => this.time());
+  }
+
+  private _badValue(method: string, value: unknown): InvalidValueError {
+    return new InvalidValueError(
+      `gauge "${this._family.name}": ${method}() takes a number${method === 'set' ? '' : ' that is not NaN'}, got ${describeValue(value)}`,
+    );
+  }
+}

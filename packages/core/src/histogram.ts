@@ -1,0 +1,86 @@
+import { DEFAULT_BUCKETS, normalizeBuckets } from './buckets.js';
+import { describeValue, InvalidValueError } from './errors.js';
+import { type ExemplarOptions, recordExemplar } from './exemplars.js';
+import { Metric, type MetricOptions } from './metric.js';
+import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
+
+/** Options of {@link Histogram}. */
+export interface HistogramOptions<L extends string = string> extends MetricOptions<L> {
+  /** Upper bounds, strictly increasing; `+Inf` is added. Default: {@link DEFAULT_BUCKETS}. */
+  buckets?: readonly number[];
+}
+
+/**
+ * The `le` label value of a bucket bound, in OpenMetrics' canonical form (`0.25`, `1.0`, `+Inf`), used by both
+ * text formats so that a series keeps one identity whichever format Prometheus scrapes.
+ */
+export function bucketLabel(bound: number): string {
+  if (bound === Number.POSITIVE_INFINITY) return '+Inf';
+  if (bound === Number.NEGATIVE_INFINITY) return '-Inf';
+  const text = String(bound);
+  return Number.isInteger(bound) && !text.includes('e') ? `${text}.0` : text;
+}
+
+/**
+ * Counts observations (request durations, response sizes) in buckets, with their sum and count.
+ *
+ * @example
+ * ```ts
+ * const latency = new Histogram('http_request_duration_seconds', 'Request latency', { buckets: [0.1, 0.5, 1] });
+ * latency.observe(0.42);
+ * const timer = latency.time();
+ * await work();
+ * timer.stop();
+ * ```
+ */
+export class Histogram<L extends string = string> extends Metric<L> {
+  constructor(name: string, description: string, options?: HistogramOptions<L>) {
+    const buckets = normalizeBuckets(name, options?.buckets ?? DEFAULT_BUCKETS);
+    super('histogram', name, description, options, { reservedLabels: ['le'], buckets, bucketLabel });
+  }
+
+  /** The bucket upper bounds, `+Inf` last. */
+  get buckets(): readonly number[] {
+    return this._family.buckets!;
+  }
+
+  /**
+   * Records one observation. NaN and non-numbers throw an {@link InvalidValueError} and change nothing.
+   * `options.exemplar` attaches an exemplar to the bucket the value falls in.
+   */
+  observe(value: number, options?: ExemplarOptions): void {
+    const series = this._series;
+    if (series === null) throw this._missingLabels();
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new InvalidValueError(
+        `histogram "${this._family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
+      );
+    }
+    const bounds = this._family.buckets!;
+    // `+Inf` is the last bound, so the scan always stops.
+    let index = 0;
+    while (value > bounds[index]!) index++;
+    if (options?.exemplar !== undefined) recordExemplar(series, index, value, options);
+    const buckets = series.buckets ?? (series.bind(), series.buckets!);
+    buckets[index]!.inc(1);
+    series.sum!.inc(value);
+  }
+
+  /** Starts a timer; when it stops, its duration in seconds is observed. */
+  time(): Timer {
+    if (this._series === null) throw this._missingLabels();
+    return startTimer((seconds) => this.observe(seconds));
+  }
+
+  /** Wraps `fn` (sync or async) so that each call's duration in seconds is observed. */
+  timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
+    if (this._series === null) throw this._missingLabels();
+    return wrapWith(fn, () => this.time());
+  }
+
+  /** A method decorator that observes each call's duration in seconds. */
+  timeMethod(): MethodDecorator {
+    if (this._series === null) throw this._missingLabels();
+    return decorateWith(() => this.time());
+  }
+}

@@ -1,0 +1,295 @@
+import type { MetricType, MultiprocessMode } from './backend.js';
+import { describeValue, InvalidNameError, LabelError, MissingLabelsError, PytheusError } from './errors.js';
+import { Family, type LabelTree, Series } from './family.js';
+import { validateLabelName, validateMetricName } from './names.js';
+import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
+
+/** Label values by label name. Values are strings; a number or anything else is a {@link LabelError}. */
+export type LabelValues<L extends string = string> = { readonly [K in L]?: string };
+
+/** Options every metric takes. */
+export interface MetricOptions<L extends string = string> {
+  /** Labels every observation needs. A value can come from `defaultLabels`, or be set with `labels()`. */
+  requiredLabels?: readonly L[];
+  /** Values for some required labels; `labels()` may override them. */
+  defaultLabels?: LabelValues<L>;
+  /** The registry to register in: the default registry when absent, none with `null`. */
+  registry?: CollectorRegistry | null;
+  /** The unit, such as `seconds` or `bytes`, exposed as `# UNIT` in OpenMetrics; the name must end with it. */
+  unit?: string;
+}
+
+/** @internal What a metric type adds to the common construction. */
+export interface FamilyExtras {
+  reservedLabels?: readonly string[];
+  buckets?: readonly number[];
+  multiprocessMode?: MultiprocessMode;
+  bucketLabel?: (bound: number) => string;
+}
+
+const NO_BUCKET_LABEL = (bound: number) => String(bound);
+
+/**
+ * What Counter, Gauge, Histogram and Summary share: a name, help, labels, and children.
+ *
+ * `labels()` returns a child with more label values set. A child with every label set observes; a child that
+ * still lacks some is partial and can be kept and completed later. Fully labelled children are cached, so
+ * holding one and calling it in a loop does no label work at all.
+ */
+export abstract class Metric<L extends string = string> {
+  /** @internal */
+  protected declare readonly _family: Family;
+  /** @internal Label values set at this level, defaults included, in `labelNames` order. */
+  protected declare readonly _values: readonly (string | undefined)[];
+  /** @internal The series this metric observes into, or null while labels are missing. */
+  protected declare _series: Series | null;
+
+  constructor(
+    type: MetricType,
+    name: string,
+    help: string,
+    options: MetricOptions<L> | undefined,
+    extras: FamilyExtras = {},
+  ) {
+    // Everything is validated before anything is registered, so a bad metric leaves nothing behind.
+    validateMetricName(name);
+    if (typeof help !== 'string') {
+      throw new PytheusError(`metric "${name}": help text must be a string, got ${describeValue(help)}`);
+    }
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new PytheusError(`metric "${name}": options must be an object, got ${describeValue(options)}`);
+    }
+    const labelNames = [...(options?.requiredLabels ?? [])] as string[];
+    if (options?.requiredLabels !== undefined && !Array.isArray(options.requiredLabels)) {
+      throw new LabelError(`metric "${name}": requiredLabels must be an array of label names`);
+    }
+    const seen = new Set<string>();
+    for (const label of labelNames) {
+      validateLabelName(name, label, extras.reservedLabels);
+      if (seen.has(label)) throw new LabelError(`metric "${name}": label "${label}" is required twice`);
+      seen.add(label);
+    }
+    const values: (string | undefined)[] = labelNames.map(() => undefined);
+    const defaults = options?.defaultLabels;
+    if (defaults !== undefined) {
+      if (typeof defaults !== 'object' || defaults === null) {
+        throw new LabelError(`metric "${name}": defaultLabels must be an object of label values`);
+      }
+      for (const [label, value] of Object.entries(defaults)) {
+        const index = labelNames.indexOf(label);
+        if (index < 0) {
+          throw new LabelError(
+            `metric "${name}": default label "${label}" is not a required label (required: ${listLabels(labelNames)})`,
+          );
+        }
+        if (typeof value !== 'string') {
+          throw new LabelError(
+            `metric "${name}": default label "${label}" must be a string, got ${describeValue(value)}`,
+          );
+        }
+        values[index] = value;
+      }
+    }
+    const unit = options?.unit;
+    if (unit !== undefined) {
+      if (typeof unit !== 'string' || !/^[a-zA-Z0-9_:]+$/.test(unit)) {
+        throw new InvalidNameError(`metric "${name}": invalid unit ${describeValue(unit)}`);
+      }
+      const base = type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
+      if (!base.endsWith(`_${unit}`)) {
+        throw new InvalidNameError(`metric "${name}": a metric with unit "${unit}" must have a name ending in _${unit}`);
+      }
+    }
+    const registry = options?.registry === undefined ? getDefaultRegistry() : options.registry;
+    const exposedName = registry ? registry.exposedName(name) : name;
+    const family = new Family(
+      type,
+      name,
+      exposedName,
+      help,
+      labelNames,
+      unit,
+      extras.buckets,
+      extras.multiprocessMode,
+      extras.bucketLabel ?? NO_BUCKET_LABEL,
+    );
+    this._family = family;
+    this._values = values;
+    this._series = null;
+    // A metric whose labels all have values is itself the series for those values, and is exposed from the start.
+    if (values.every((value) => value !== undefined)) {
+      this._series = labelNames.length === 0 ? newSeries(family, []) : this._leaf(values as string[])._series;
+    }
+    registry?.register(this);
+  }
+
+  /** The metric's name, as given. */
+  get name(): string {
+    return this._family.name;
+  }
+
+  /** The help text. */
+  get description(): string {
+    return this._family.help;
+  }
+
+  /** The type: `counter`, `gauge`, `histogram` or `summary`. */
+  get type(): MetricType {
+    return this._family.type;
+  }
+
+  /** The required label names, in declaration order. */
+  get labelNames(): readonly string[] {
+    return this._family.labelNames;
+  }
+
+  /** The label values set on this metric or child so far (defaults included). */
+  get labelValues(): LabelValues<L> {
+    const out: Record<string, string> = {};
+    this._family.labelNames.forEach((label, i) => {
+      const value = this._values[i];
+      if (value !== undefined) out[label] = value;
+    });
+    return out as LabelValues<L>;
+  }
+
+  /** Whether every label has a value, so that this metric or child can be observed. */
+  get observable(): boolean {
+    return this._series !== null;
+  }
+
+  /**
+   * A child with more label values set. A child with all labels set is cached and observes; one that still
+   * lacks labels is partial, and its own `labels()` adds the rest.
+   *
+   * @example
+   * ```ts
+   * const requests = new Counter('http_requests_total', 'Requests', { requiredLabels: ['method', 'route'] });
+   * const gets = requests.labels({ method: 'GET' }); // partial: keep it
+   * gets.labels({ route: '/users' }).inc();
+   * ```
+   */
+  labels(values: LabelValues<L>): this {
+    const family = this._family;
+    const names = family.labelNames;
+    const fixed = this._values;
+    if (names.length === 0) return this._labelsSlow(values);
+    // Fast path: walk the tree of cached children while reading values; anything unusual takes the slow path,
+    // which validates and explains.
+    let node: unknown = family.tree;
+    let found = 0;
+    for (let i = 0; i < names.length; i++) {
+      let value = (values as Record<string, unknown>)[names[i]!];
+      if (value === undefined) {
+        value = fixed[i];
+        if (value === undefined) return this._labelsSlow(values);
+      } else {
+        if (typeof value !== 'string') return this._labelsSlow(values);
+        found++;
+      }
+      node = (node as LabelTree<unknown>).get(value as string);
+      if (node === undefined) return this._labelsSlow(values);
+    }
+    let given = 0;
+    for (const _ in values) given++;
+    if (given !== found) return this._labelsSlow(values);
+    return node as this;
+  }
+
+  /** @internal Validates, then returns the cached full child or a new partial one. */
+  protected _labelsSlow(given: LabelValues<L>): this {
+    const family = this._family;
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      throw new LabelError(
+        `metric "${family.name}": labels() takes an object of label values, got ${describeValue(given)}`,
+      );
+    }
+    const values = this._values.slice();
+    for (const label of Object.keys(given)) {
+      const index = family.labelIndex.get(label);
+      if (index === undefined) {
+        throw new LabelError(
+          `metric "${family.name}": unknown label "${label}" (its labels: ${listLabels(family.labelNames)})`,
+        );
+      }
+      const value = (given as Record<string, unknown>)[label];
+      if (typeof value !== 'string') {
+        throw new LabelError(
+          `metric "${family.name}": label "${label}" must be a string, got ${describeValue(value)}`,
+        );
+      }
+      values[index] = value;
+    }
+    if (values.every((value) => value !== undefined)) return this._leaf(values as string[]);
+    return this._child(values, null);
+  }
+
+  /** @internal The cached fully labelled child for `values`, created on first use. */
+  protected _leaf(values: readonly string[]): this {
+    const family = this._family;
+    const names = family.labelNames;
+    // Without labels the metric is its own only series.
+    if (names.length === 0) return this;
+    let node = family.tree;
+    for (let i = 0; i < names.length - 1; i++) {
+      let next = node.get(values[i]!) as LabelTree<unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(values[i]!, next);
+      }
+      node = next;
+    }
+    const last = values[names.length - 1]!;
+    let leaf = node.get(last) as this | undefined;
+    if (leaf === undefined) {
+      const series = newSeries(family, values.slice());
+      leaf = this._child(series.labelValues, series);
+      node.set(last, leaf);
+    }
+    return leaf;
+  }
+
+  /** @internal A metric object of the same class that shares the family. */
+  protected _child(values: readonly (string | undefined)[], series: Series | null): this {
+    const child = Object.create(Object.getPrototypeOf(this)) as {
+      _family: Family;
+      _values: readonly (string | undefined)[];
+      _series: Series | null;
+    };
+    // Same fields in the same order as the constructor, so roots and children share a shape.
+    child._family = this._family;
+    child._values = values;
+    child._series = series;
+    return child as unknown as this;
+  }
+
+  /** @internal The error for an observation that still lacks labels. */
+  protected _missingLabels(): MissingLabelsError {
+    const family = this._family;
+    const missing = family.labelNames.filter((_, i) => this._values[i] === undefined);
+    return new MissingLabelsError(
+      `metric "${family.name}": cannot observe before every label has a value; missing ${listLabels(missing)} (set them with labels())`,
+      missing,
+    );
+  }
+}
+
+function newSeries(family: Family, values: readonly string[]): Series {
+  const series = new Series(family, values);
+  family.series.push(series);
+  return series;
+}
+
+function listLabels(names: readonly string[]): string {
+  return names.length === 0 ? 'none' : names.map((name) => `"${name}"`).join(', ');
+}
+
+/** @internal Read access to a metric's family for the registry and exposition. */
+export function familyOf(metric: Metric): Family {
+  return (metric as unknown as { _family: Family })._family;
+}
+
+/** @internal Whether a value is a pytheus metric (of this or another copy of the package). */
+export function isMetric(value: unknown): value is Metric {
+  return typeof value === 'object' && value !== null && (value as { _family?: unknown })._family instanceof Object;
+}

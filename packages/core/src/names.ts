@@ -1,0 +1,35 @@
+import { describeValue, InvalidNameError } from './errors.js';
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Throws unless `name` is a valid Prometheus metric name. `what` says where it came from, for the message. */
+export function validateMetricName(name: unknown, what = 'metric name'): asserts name is string {
+  if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
+    throw new InvalidNameError(
+      `invalid ${what} ${describeValue(name)}: expected a string matching ${METRIC_NAME.source}`,
+    );
+  }
+}
+
+/**
+ * Throws unless `name` may label `metric`: Prometheus' label name rules, the `__` prefix reserved for Prometheus
+ * itself, and the names a metric type keeps for its own samples (`le` on histograms, `quantile` on summaries).
+ */
+export function validateLabelName(metric: string, name: unknown, reserved: readonly string[] = []): void {
+  if (typeof name !== 'string' || !LABEL_NAME.test(name)) {
+    throw new InvalidNameError(
+      `metric "${metric}": invalid label name ${describeValue(name)}: expected a string matching ${LABEL_NAME.source}`,
+    );
+  }
+  if (name.startsWith('__')) {
+    throw new InvalidNameError(
+      `metric "${metric}": label name "${name}" is reserved: names starting with "__" belong to Prometheus`,
+    );
+  }
+  if (reserved.includes(name)) {
+    throw new InvalidNameError(
+      `metric "${metric}": label name "${name}" is reserved for this metric type's own samples`,
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import { describeValue, InvalidValueError } from './errors.js';
+import { Metric, type MetricOptions } from './metric.js';
+import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
+
+/** Options of {@link Summary}. */
+export type SummaryOptions<L extends string = string> = MetricOptions<L>;
+
+/**
+ * The sum and count of observations, without buckets: the cheapest way to get an average rate such as mean
+ * latency (`rate(x_sum[5m]) / rate(x_count[5m])`).
+ *
+ * @example
+ * ```ts
+ * const payload = new Summary('upload_size_bytes', 'Uploaded bytes', { unit: 'bytes' });
+ * payload.observe(1024);
+ * ```
+ */
+export class Summary<L extends string = string> extends Metric<L> {
+  constructor(name: string, description: string, options?: SummaryOptions<L>) {
+    super('summary', name, description, options, { reservedLabels: ['quantile'] });
+  }
+
+  /** Records one observation. NaN and non-numbers throw an {@link InvalidValueError} and change nothing. */
+  observe(value: number): void {
+    const series = this._series;
+    if (series === null) throw this._missingLabels();
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new InvalidValueError(
+        `summary "${this._family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
+      );
+    }
+    if (series.count === undefined) series.bind();
+    series.count!.inc(1);
+    series.sum!.inc(value);
+  }
+
+  /** Starts a timer; when it stops, its duration in seconds is observed. */
+  time(): Timer {
+    if (this._series === null) throw this._missingLabels();
+    return startTimer((seconds) => this.observe(seconds));
+  }
+
+  /** Wraps `fn` (sync or async) so that each call's duration in seconds is observed. */
+  timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
+    if (this._series === null) throw this._missingLabels();
+    return wrapWith(fn, () => this.time());
+  }
+
+  /** A method decorator that observes each call's duration in seconds. */
+  timeMethod(): MethodDecorator {
+    if (this._series === null) throw this._missingLabels();
+    return decorateWith(() => this.time());
+  }
+}

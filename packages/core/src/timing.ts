@@ -1,0 +1,154 @@
+// Timers and the function wrappers and method decorators built on them. Every form records in a `finally`:
+// a body that throws or rejects is still timed, and an in-progress gauge still goes back down.
+
+/**
+ * A running measurement: `stop()` ends it once and returns the seconds it took; disposing stops it, so it works
+ * with `using`.
+ *
+ * @example
+ * ```ts
+ * {
+ *   using _ = histogram.time();
+ *   await handle(request);
+ * } // observed here, even if handle() threw
+ * ```
+ */
+export interface Timer {
+  /** Ends the measurement and records it; later calls return the same duration and record nothing. */
+  stop(): number;
+  readonly stopped: boolean;
+  [Symbol.dispose](): void;
+}
+
+const clock: { now(): number } = globalThis.performance ?? Date;
+
+class RunningTimer implements Timer {
+  private readonly start = clock.now();
+  private seconds: number | undefined = undefined;
+
+  constructor(private readonly record: (seconds: number) => void) {}
+
+  get stopped(): boolean {
+    return this.seconds !== undefined;
+  }
+
+  stop(): number {
+    if (this.seconds === undefined) {
+      this.seconds = Math.max(0, (clock.now() - this.start) / 1000);
+      this.record(this.seconds);
+    }
+    return this.seconds;
+  }
+
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+}
+
+/** Starts a timer that hands its duration in seconds to `record` when stopped. */
+export function startTimer(record: (seconds: number) => void): Timer {
+  return new RunningTimer(record);
+}
+
+/** A handle that undoes something once: `stop()` and dispose both run `end` the first time only. */
+export class Tracker {
+  private done = false;
+
+  constructor(private readonly end: () => void) {}
+
+  get stopped(): boolean {
+    return this.done;
+  }
+
+  stop(): void {
+    if (!this.done) {
+      this.done = true;
+      this.end();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Wraps `fn` so that every call runs between `begin()` and the returned handle's `stop()`, including calls that
+ * throw, and for async functions until the promise settles.
+ */
+export function wrapWith<A extends unknown[], R, T>(
+  fn: (this: T, ...args: A) => R,
+  begin: () => { stop(): unknown },
+): (this: T, ...args: A) => R {
+  if (typeof fn !== 'function') throw new TypeError(`expected a function to wrap, got ${typeof fn}`);
+  return function (this: T, ...args: A): R {
+    const handle = begin();
+    let result: R;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      handle.stop();
+      throw error;
+    }
+    if (isThenable(result)) {
+      return result.then(
+        (value) => {
+          handle.stop();
+          return value;
+        },
+        (error: unknown) => {
+          handle.stop();
+          throw error;
+        },
+      ) as R;
+    }
+    handle.stop();
+    return result;
+  };
+}
+
+/** A TC39 method decorator that wraps the method with `wrapWith(method, begin)`. */
+export type MethodDecorator = <T, A extends unknown[], R>(
+  method: (this: T, ...args: A) => R,
+  context: ClassMethodDecoratorContext<T, (this: T, ...args: A) => R>,
+) => (this: T, ...args: A) => R;
+
+export function decorateWith(begin: () => { stop(): unknown }): MethodDecorator {
+  return (method, context) => {
+    if (context?.kind !== 'method') throw new TypeError('pytheus decorators apply to class methods only');
+    return wrapWith(method, begin);
+  };
+}
+
+/** Error classes: `class X extends Error` and friends, matched with `instanceof`. */
+export type ErrorClass = abstract new (...args: never[]) => unknown;
+
+/**
+ * Runs `body` now (and until its promise settles); calls `onError` if it throws or rejects with an error of one
+ * of `errors` (any error when the list is empty), then rethrows.
+ */
+export function watchErrors<R>(body: () => R, errors: readonly ErrorClass[], onError: () => void): R {
+  const matches = (error: unknown) => errors.length === 0 || errors.some((kind) => error instanceof kind);
+  let result: R;
+  try {
+    result = body();
+  } catch (error) {
+    if (matches(error)) onError();
+    throw error;
+  }
+  if (isThenable(result)) {
+    return result.then(undefined, (error: unknown) => {
+      if (matches(error)) onError();
+      throw error;
+    }) as R;
+  }
+  return result;
+}
