@@ -13,11 +13,9 @@
  * ```
  */
 export class MemoryBackend {
+  // Core constructs it with (config, series, histogramBucket); a number in memory needs none of them.
   /** The current value. A public field so that the hot path is one property add. */
   value = 0;
-
-  // The contract passes (config, series, histogramBucket); a value in memory needs none of them.
-  constructor(_config?: unknown, _series?: unknown, _histogramBucket?: string) {}
 
   inc(value: number): void {
     this.value += value;

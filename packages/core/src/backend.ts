@@ -74,13 +74,17 @@ export interface BackendSample {
 export interface BackendClass<C = BackendConfig> {
   new (config: C, series: SeriesDescriptor, histogramBucket?: string): Backend;
   initialize?(config: C): void;
-  readMetrics?(config: C, metrics: readonly MetricDescriptor[]): Promise<readonly (readonly BackendSample[])[]>;
+  readMetrics?(
+    config: C,
+    metrics: readonly MetricDescriptor[],
+  ): Promise<readonly (readonly BackendSample[])[]>;
   flush?(config: C): Promise<void>;
   close?(config: C): Promise<void>;
 }
 
 /** A loaded backend: the class and the config its instances get. */
 export interface LoadedBackend {
+  // biome-ignore lint/suspicious/noExplicitAny: the class and config are paired by loadBackend, not by the type.
   readonly backendClass: BackendClass<any>;
   readonly backendConfig: BackendConfig;
 }
@@ -94,7 +98,11 @@ export interface LoadBackendOptions<C> {
 const CONTRACT_METHODS = ['inc', 'dec', 'set', 'get'] as const;
 
 function checkBackendClass(candidate: unknown, source: string): asserts candidate is BackendClass<unknown> {
-  if (typeof candidate !== 'function' || typeof candidate.prototype !== 'object' || candidate.prototype === null) {
+  if (
+    typeof candidate !== 'function' ||
+    typeof candidate.prototype !== 'object' ||
+    candidate.prototype === null
+  ) {
     throw new BackendError(`${source}: expected a backend class, got ${describeValue(candidate)}`);
   }
   const missing = CONTRACT_METHODS.filter((method) => typeof candidate.prototype[method] !== 'function');
@@ -142,7 +150,9 @@ export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
     loaded = backendFromEnvironment() ?? { backendClass: MemoryBackend, backendConfig: {} };
   } else {
     if (typeof options !== 'object' || options === null) {
-      throw new BackendError(`loadBackend: expected { backendClass, backendConfig }, got ${describeValue(options)}`);
+      throw new BackendError(
+        `loadBackend: expected { backendClass, backendConfig }, got ${describeValue(options)}`,
+      );
     }
     checkBackendClass(options.backendClass, 'loadBackend: backendClass');
     const config = options.backendConfig ?? {};
@@ -201,7 +211,9 @@ function backendFromEnvironment(): LoadedBackend | undefined {
   const moduleApi = proc?.getBuiltinModule?.('node:module') as
     | { createRequire(from: string): (id: string) => Record<string, unknown> }
     | undefined;
-  const fs = proc?.getBuiltinModule?.('node:fs') as { readFileSync(path: string, enc: 'utf8'): string } | undefined;
+  const fs = proc?.getBuiltinModule?.('node:fs') as
+    | { readFileSync(path: string, enc: 'utf8'): string }
+    | undefined;
   if (!moduleApi || !fs || !proc?.cwd) {
     throw new BackendError(
       'PYTHEUS_BACKEND_CLASS: this runtime cannot load modules synchronously; call loadBackend({ backendClass }) instead',
@@ -243,7 +255,9 @@ function backendFromEnvironment(): LoadedBackend | undefined {
       text = fs.readFileSync(configPath, 'utf8');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new BackendError(`PYTHEUS_BACKEND_CONFIG: cannot read "${configPath}": ${reason}`, { cause: error });
+      throw new BackendError(`PYTHEUS_BACKEND_CONFIG: cannot read "${configPath}": ${reason}`, {
+        cause: error,
+      });
     }
     let parsed: unknown;
     try {

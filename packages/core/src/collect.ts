@@ -65,7 +65,9 @@ function snapshotOf(
   exemplars: readonly (Exemplar | undefined)[] | undefined,
 ): SeriesSnapshot {
   if (family.type === 'counter' || family.type === 'gauge') {
-    return exemplars ? { labelText, value: numbers[offset]!, exemplars } : { labelText, value: numbers[offset]! };
+    return exemplars
+      ? { labelText, value: numbers[offset]!, exemplars }
+      : { labelText, value: numbers[offset]! };
   }
   if (family.type === 'summary') {
     return { labelText, value: 0, count: numbers[offset]!, sum: numbers[offset + 1]! };
@@ -100,9 +102,14 @@ async function snapshotLocal(family: Family): Promise<SeriesSnapshot[]> {
   );
 }
 
-function sampleKey(labelValues: readonly string[], extra: Readonly<Record<string, string>> | undefined): string {
+function sampleKey(
+  labelValues: readonly string[],
+  extra: Readonly<Record<string, string>> | undefined,
+): string {
   // JSON of the value list is injective: no two label sets share a key, whatever the values contain.
-  return extra === undefined ? JSON.stringify(labelValues) : JSON.stringify([labelValues, Object.entries(extra)]);
+  return extra === undefined
+    ? JSON.stringify(labelValues)
+    : JSON.stringify([labelValues, Object.entries(extra)]);
 }
 
 // Builds the snapshot of a family from a backend's batch read: the series this process created come first, in

@@ -1,5 +1,5 @@
 import { describeValue, InvalidValueError } from './errors.js';
-import { recordExemplar, type ExemplarOptions } from './exemplars.js';
+import { type ExemplarOptions, recordExemplar } from './exemplars.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { type ErrorClass, type MethodDecorator, watchErrors } from './timing.js';
 
@@ -59,7 +59,11 @@ export class Counter<L extends string = string> extends Metric<L> {
     if (this._series === null) throw this._missingLabels();
     const counter = this;
     return function (this: T, ...args: A): R {
-      return watchErrors(() => fn.apply(this, args), errors, () => counter.inc());
+      return watchErrors(
+        () => fn.apply(this, args),
+        errors,
+        () => counter.inc(),
+      );
     };
   }
 
@@ -78,4 +82,3 @@ export class Counter<L extends string = string> extends Metric<L> {
     return (method) => this.countExceptionsFunction(method, errors);
   }
 }
-

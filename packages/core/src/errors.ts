@@ -59,5 +59,5 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'undefined') return 'undefined';
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

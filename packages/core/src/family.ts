@@ -40,13 +40,18 @@ export class Series {
       metric.labelNames.forEach((name, i) => {
         labels[name] = this.labelValues[i]!;
       });
-      this.descriptor = Object.freeze({ metric, labelValues: this.labelValues, labels: Object.freeze(labels) });
+      this.descriptor = Object.freeze({
+        metric,
+        labelValues: this.labelValues,
+        labels: Object.freeze(labels),
+      });
     }
     return this.descriptor;
   }
 
   renderedLabels(): string {
-    if (this.labelText === undefined) this.labelText = renderLabelPairs(this.family.labelNames, this.labelValues);
+    if (this.labelText === undefined)
+      this.labelText = renderLabelPairs(this.family.labelNames, this.labelValues);
     return this.labelText;
   }
 

@@ -68,7 +68,9 @@ export class Gauge<L extends string = string> extends Metric<L> {
   }
 
   /** Wraps `fn` (sync or async) so that the gauge counts the calls in progress. */
-  trackInprogressFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
+  trackInprogressFunction<A extends unknown[], R, T>(
+    fn: (this: T, ...args: A) => R,
+  ): (this: T, ...args: A) => R {
     if (this._series === null) throw this._missingLabels();
     return wrapWith(fn, () => this.trackInprogress());
   }

@@ -61,8 +61,8 @@ export class Histogram<L extends string = string> extends Metric<L> {
     let index = 0;
     while (value > bounds[index]!) index++;
     if (options?.exemplar !== undefined) recordExemplar(series, index, value, options);
-    const buckets = series.buckets ?? (series.bind(), series.buckets!);
-    buckets[index]!.inc(1);
+    if (series.buckets === undefined) series.bind();
+    series.buckets![index]!.inc(1);
     series.sum!.inc(value);
   }
 

@@ -38,11 +38,11 @@ const NO_BUCKET_LABEL = (bound: number) => String(bound);
  */
 export abstract class Metric<L extends string = string> {
   /** @internal */
-  protected declare readonly _family: Family;
+  declare protected readonly _family: Family;
   /** @internal Label values set at this level, defaults included, in `labelNames` order. */
-  protected declare readonly _values: readonly (string | undefined)[];
+  declare protected readonly _values: readonly (string | undefined)[];
   /** @internal The series this metric observes into, or null while labels are missing. */
-  protected declare _series: Series | null;
+  declare protected _series: Series | null;
 
   constructor(
     type: MetricType,
@@ -97,7 +97,9 @@ export abstract class Metric<L extends string = string> {
       }
       const base = type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
       if (!base.endsWith(`_${unit}`)) {
-        throw new InvalidNameError(`metric "${name}": a metric with unit "${unit}" must have a name ending in _${unit}`);
+        throw new InvalidNameError(
+          `metric "${name}": a metric with unit "${unit}" must have a name ending in _${unit}`,
+        );
       }
     }
     const registry = options?.registry === undefined ? getDefaultRegistry() : options.registry;
@@ -291,5 +293,7 @@ export function familyOf(metric: Metric): Family {
 
 /** @internal Whether a value is a pytheus metric (of this or another copy of the package). */
 export function isMetric(value: unknown): value is Metric {
-  return typeof value === 'object' && value !== null && (value as { _family?: unknown })._family instanceof Object;
+  return (
+    typeof value === 'object' && value !== null && (value as { _family?: unknown })._family instanceof Object
+  );
 }

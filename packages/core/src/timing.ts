@@ -20,10 +20,13 @@ export interface Timer {
   [Symbol.dispose](): void;
 }
 
-const clock: { now(): number } = globalThis.performance ?? Date;
+// Looked up on each use rather than captured, so that test clocks which replace performance are honoured.
+function now(): number {
+  return (globalThis.performance ?? Date).now();
+}
 
 class RunningTimer implements Timer {
-  private readonly start = clock.now();
+  private readonly start = now();
   private seconds: number | undefined = undefined;
 
   constructor(private readonly record: (seconds: number) => void) {}
@@ -34,7 +37,7 @@ class RunningTimer implements Timer {
 
   stop(): number {
     if (this.seconds === undefined) {
-      this.seconds = Math.max(0, (clock.now() - this.start) / 1000);
+      this.seconds = Math.max(0, (now() - this.start) / 1000);
       this.record(this.seconds);
     }
     return this.seconds;

@@ -1,0 +1,312 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { MemoryBackend } from '@pytheus/backend-memory';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RecordingBackend } from '../test/fixtures/recording-backend.js';
+import {
+  type BackendConfig,
+  BackendError,
+  type BackendSample,
+  CollectorRegistry,
+  Counter,
+  closeBackend,
+  currentBackend,
+  flushBackend,
+  Gauge,
+  generateMetrics,
+  Histogram,
+  loadBackend,
+  type MetricDescriptor,
+  Summary,
+} from './index.js';
+
+afterEach(() => {
+  loadBackend({ backendClass: MemoryBackend });
+});
+
+describe('loadBackend', () => {
+  it('uses the memory backend by default', () => {
+    expect(currentBackend().backendClass).toBe(MemoryBackend);
+  });
+
+  it('calls initialize once with the config, and metrics store through the loaded class', async () => {
+    const config = { name: 'one' };
+    loadBackend({ backendClass: RecordingBackend, backendConfig: config });
+    expect(RecordingBackend.initialized.at(-1)).toBe(config);
+    const registry = new CollectorRegistry();
+    const counter = new Counter('loaded_total', 'c', { registry, requiredLabels: ['a'] });
+    counter.labels({ a: 'x' }).inc(3);
+    const store = RecordingBackend.stores.get(config)!;
+    expect([...store]).toEqual([[JSON.stringify(['loaded_total', ['x'], null]), 3]]);
+    // Reads are asynchronous for this backend; the exposition awaits them.
+    expect(await generateMetrics(registry)).toBe(
+      '# HELP loaded_total c\n# TYPE loaded_total counter\nloaded_total{a="x"} 3\n',
+    );
+  });
+
+  it('metrics declared in an imported module before loadBackend end up on the loaded backend', async () => {
+    const declared = await import('../test/fixtures/declared-metrics.js');
+    const config = { name: 'late' };
+    loadBackend({ backendClass: RecordingBackend, backendConfig: config });
+    declared.requests.labels({ route: '/' }).inc();
+    declared.latency.observe(0.5);
+    const store = RecordingBackend.stores.get(config)!;
+    expect(store.get(JSON.stringify(['declared_requests_total', ['/'], null]))).toBe(1);
+    expect(store.get(JSON.stringify(['declared_latency_seconds', [], '1.0']))).toBe(1);
+    expect(store.get(JSON.stringify(['declared_latency_seconds', [], 'sum']))).toBe(0.5);
+    expect(await generateMetrics(declared.registry)).toContain('declared_latency_seconds_count 1\n');
+  });
+
+  it('a metric keeps the backend it was first used on (the documented rule)', async () => {
+    const registry = new CollectorRegistry();
+    const early = new Counter('early_total', 'c', { registry });
+    early.inc();
+    loadBackend({ backendClass: RecordingBackend, backendConfig: {} });
+    early.inc();
+    expect(await generateMetrics(registry)).toContain('early_total 2\n');
+  });
+
+  it('binds a metric that is first read (not written) by a scrape', async () => {
+    const registry = new CollectorRegistry();
+    new Gauge('read_first', 'g', { registry });
+    const config = {};
+    loadBackend({ backendClass: RecordingBackend, backendConfig: config });
+    expect(await generateMetrics(registry)).toContain('read_first 0\n');
+    expect([...RecordingBackend.stores.get(config)!.keys()]).toEqual([]);
+  });
+
+  it('uses a batch read when the backend has one, including series this process never created', async () => {
+    const asked: MetricDescriptor[][] = [];
+    class BatchBackend extends MemoryBackend {
+      static async readMetrics(_config: BackendConfig, metrics: readonly MetricDescriptor[]) {
+        asked.push([...metrics]);
+        return metrics.map((metric): BackendSample[] => {
+          if (metric.type === 'counter') {
+            return [
+              { labelValues: ['remote'], value: 5 },
+              { labelValues: ['local'], value: 7 },
+            ];
+          }
+          if (metric.type === 'histogram') {
+            return [
+              { labelValues: [], histogramBucket: '1.0', value: 2 },
+              { labelValues: [], histogramBucket: '+Inf', value: 1 },
+              { labelValues: [], histogramBucket: 'sum', value: 4.5 },
+            ];
+          }
+          if (metric.type === 'gauge') {
+            return [
+              { labelValues: [], value: 1, extraLabels: { process: 'a' } },
+              { labelValues: [], value: 2, extraLabels: { process: 'b"' } },
+            ];
+          }
+          return [
+            { labelValues: [], histogramBucket: 'count', value: 3 },
+            { labelValues: [], histogramBucket: 'sum', value: 9 },
+          ];
+        });
+      }
+    }
+    loadBackend({ backendClass: BatchBackend });
+    const registry = new CollectorRegistry();
+    const counter = new Counter('batch_total', 'c', { registry, requiredLabels: ['where'] });
+    counter.labels({ where: 'local' }).inc();
+    counter.labels({ where: 'unflushed' });
+    new Histogram('batch_seconds', 'h', { registry, buckets: [1] });
+    new Gauge('batch_memory_bytes', 'g', { registry, multiprocessMode: 'perProcess' });
+    new Summary('batch_summary', 's', { registry });
+    expect(await generateMetrics(registry)).toBe(`# HELP batch_total c
+# TYPE batch_total counter
+batch_total{where="local"} 7
+batch_total{where="unflushed"} 0
+batch_total{where="remote"} 5
+# HELP batch_seconds h
+# TYPE batch_seconds histogram
+batch_seconds_bucket{le="1.0"} 2
+batch_seconds_bucket{le="+Inf"} 3
+batch_seconds_sum 4.5
+batch_seconds_count 3
+# HELP batch_memory_bytes g
+# TYPE batch_memory_bytes gauge
+batch_memory_bytes{process="a"} 1
+batch_memory_bytes{process="b\\""} 2
+# HELP batch_summary s
+# TYPE batch_summary summary
+batch_summary_sum 9
+batch_summary_count 3
+`);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.map((metric) => [metric.name, metric.type, metric.labelNames])).toEqual([
+      ['batch_total', 'counter', ['where']],
+      ['batch_seconds', 'histogram', []],
+      ['batch_memory_bytes', 'gauge', []],
+      ['batch_summary', 'summary', []],
+    ]);
+    expect(asked[0]![1]!.buckets).toEqual([1, Number.POSITIVE_INFINITY]);
+    expect(asked[0]![2]!.multiprocessMode).toBe('perProcess');
+  });
+
+  it('a failing read rejects the scrape with a BackendError that names the metric', async () => {
+    class Broken extends MemoryBackend {
+      override get(): number {
+        throw new Error('connection refused');
+      }
+    }
+    class BrokenAsync {
+      inc() {}
+      dec() {}
+      set() {}
+      get(): Promise<number> {
+        return Promise.reject(new Error('timeout'));
+      }
+    }
+    loadBackend({ backendClass: BrokenAsync });
+    const registry = new CollectorRegistry();
+    new Counter('broken_total', 'c', { registry });
+    await expect(generateMetrics(registry)).rejects.toThrow(
+      new BackendError('reading metric "broken_total" failed: timeout'),
+    );
+    loadBackend({ backendClass: Broken });
+    const other = new CollectorRegistry();
+    new Counter('broken_total', 'c', { registry: other });
+    await expect(generateMetrics(other)).rejects.toThrow('connection refused');
+  });
+
+  it('flushBackend and closeBackend call the hooks of the loaded backend with its config', async () => {
+    const calls: string[] = [];
+    class Hooked extends MemoryBackend {
+      static async flush(config: BackendConfig) {
+        calls.push(`flush ${config.id}`);
+      }
+      static async close(config: BackendConfig) {
+        calls.push(`close ${config.id}`);
+      }
+    }
+    loadBackend({ backendClass: Hooked, backendConfig: { id: 7 } });
+    await flushBackend();
+    await closeBackend();
+    expect(calls).toEqual(['flush 7', 'close 7']);
+    loadBackend({ backendClass: MemoryBackend });
+    await expect(flushBackend()).resolves.toBeUndefined();
+  });
+});
+
+describe('loadBackend rejects bad classes and configs with BackendError', () => {
+  it.each([
+    [42, 'loadBackend: backendClass: expected a backend class, got number 42'],
+    [
+      class NoMethods {},
+      'loadBackend: backendClass: class NoMethods is not a backend: it lacks inc, dec, set, get',
+    ],
+    [
+      class Half {
+        inc() {}
+        get() {}
+      },
+      'class Half is not a backend: it lacks dec, set',
+    ],
+    [
+      Object.assign(class Hooks extends MemoryBackend {}, { flush: 'no' }),
+      'static flush of Hooks must be a function',
+    ],
+  ])('class %#', (backendClass, message) => {
+    expect(() => loadBackend({ backendClass: backendClass as never })).toThrow(BackendError);
+    expect(() => loadBackend({ backendClass: backendClass as never })).toThrow(message);
+  });
+
+  it('refuses a config that is not an object', () => {
+    expect(() => loadBackend({ backendClass: MemoryBackend, backendConfig: 'redis://x' as never })).toThrow(
+      'loadBackend: backendConfig: expected an object, got "redis://x"',
+    );
+    expect(() => loadBackend({ backendClass: MemoryBackend, backendConfig: [] as never })).toThrow(
+      'backendConfig: expected an object, got an array',
+    );
+  });
+
+  it('wraps a failing initialize hook', () => {
+    class Failing extends MemoryBackend {
+      static initialize() {
+        throw new Error('no host');
+      }
+    }
+    expect(() => loadBackend({ backendClass: Failing })).toThrow(
+      'backend Failing failed to initialize: no host',
+    );
+    expect(currentBackend().backendClass).toBe(MemoryBackend);
+  });
+});
+
+describe('PYTHEUS_BACKEND_CLASS and PYTHEUS_BACKEND_CONFIG', () => {
+  const run = promisify(execFile);
+  const fixtures = join(import.meta.dirname, '../test/fixtures');
+  const child = (env: Record<string, string>) =>
+    run(
+      process.execPath,
+      ['--conditions=@pytheus/source', '--import', 'tsx', join(fixtures, 'env-child.ts')],
+      {
+        cwd: fixtures,
+        env: { ...process.env, PYTHEUS_BACKEND_CLASS: '', PYTHEUS_BACKEND_CONFIG: '', ...env },
+      },
+    ).then((result) => result.stdout);
+  const dir = mkdtempSync(join(tmpdir(), 'pytheus-env-'));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('loads the named class and config on first use, with no code', async () => {
+    const config = file('config.json', '{"host": "127.0.0.1", "port": 6379}');
+    const out = await child({
+      PYTHEUS_BACKEND_CLASS: './env-backend.mjs#EnvBackend',
+      PYTHEUS_BACKEND_CONFIG: config,
+    });
+    expect(out).toBe(
+      '{"backend":"EnvBackend","config":{"host":"127.0.0.1","port":6379}}\n' +
+        '# HELP env_total Counted through the environment backend\n# TYPE env_total counter\nenv_total 20\n',
+    );
+  });
+
+  it('uses the memory backend when neither variable is set', async () => {
+    expect(await child({})).toMatch(/^\{"backend":"MemoryBackend","config":\{\}\}\n/);
+  });
+
+  it.each([
+    [
+      { PYTHEUS_BACKEND_CLASS: './missing.mjs#X' },
+      'BackendError: PYTHEUS_BACKEND_CLASS: cannot load module "./missing.mjs": ',
+    ],
+    [
+      { PYTHEUS_BACKEND_CLASS: './env-backend.mjs#Nope' },
+      'BackendError: PYTHEUS_BACKEND_CLASS: module "./env-backend.mjs" has no export "Nope" (its exports: EnvBackend, notAClass)',
+    ],
+    [
+      { PYTHEUS_BACKEND_CLASS: './env-backend.mjs#notAClass' },
+      'BackendError: PYTHEUS_BACKEND_CLASS: export "notAClass" of "./env-backend.mjs": expected a backend class, got number 42',
+    ],
+    [{ PYTHEUS_BACKEND_CLASS: '#X' }, 'BackendError: PYTHEUS_BACKEND_CLASS: cannot load module "#X"'],
+    [
+      {
+        PYTHEUS_BACKEND_CLASS: './env-backend.mjs#EnvBackend',
+        PYTHEUS_BACKEND_CONFIG: '/nonexistent/config.json',
+      },
+      'BackendError: PYTHEUS_BACKEND_CONFIG: cannot read "/nonexistent/config.json": ',
+    ],
+  ])('names the variable and the problem: %o', async (env, message) => {
+    expect(await child(env)).toContain(message);
+  });
+
+  it('rejects a config file that is not JSON, or not an object', async () => {
+    const broken = file('broken.json', '{host: 1');
+    expect(await child({ PYTHEUS_BACKEND_CONFIG: broken })).toContain(
+      `BackendError: PYTHEUS_BACKEND_CONFIG: "${broken}" is not valid JSON: `,
+    );
+    const list = file('list.json', '[1, 2]');
+    expect(await child({ PYTHEUS_BACKEND_CONFIG: list })).toBe(
+      `BackendError: PYTHEUS_BACKEND_CONFIG: "${list}": expected an object, got an array\n`,
+    );
+  });
+});

@@ -1,0 +1,207 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  CollectorRegistry,
+  Counter,
+  generateMetrics,
+  Histogram,
+  LabelError,
+  MissingLabelsError,
+} from './index.js';
+
+let registry: CollectorRegistry;
+beforeEach(() => {
+  registry = new CollectorRegistry();
+});
+
+describe('required labels', () => {
+  it('needs every label before observing, and names the missing ones', () => {
+    const counter = new Counter('jobs_total', 'Jobs', { registry, requiredLabels: ['queue', 'status'] });
+    expect(counter.observable).toBe(false);
+    expect(() => counter.inc()).toThrow(MissingLabelsError);
+    expect(() => counter.inc()).toThrow(
+      'metric "jobs_total": cannot observe before every label has a value; missing "queue", "status" (set them with labels())',
+    );
+    const partial = counter.labels({ queue: 'mail' });
+    try {
+      partial.inc();
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(MissingLabelsError);
+      expect((error as MissingLabelsError).missing).toEqual(['status']);
+    }
+  });
+
+  it('builds a child step by step with partial labels; the partial child is reusable', async () => {
+    const counter = new Counter('jobs_total', 'Jobs', { registry, requiredLabels: ['queue', 'status'] });
+    const mail = counter.labels({ queue: 'mail' });
+    expect(mail.observable).toBe(false);
+    expect(mail.labelValues).toEqual({ queue: 'mail' });
+    mail.labels({ status: 'ok' }).inc();
+    mail.labels({ status: 'ok' }).inc(2);
+    mail.labels({ status: 'failed' }).inc();
+    counter.labels({ status: 'ok' }).labels({ queue: 'sms' }).inc(5);
+    expect(await generateMetrics(registry)).toBe(
+      [
+        '# HELP jobs_total Jobs',
+        '# TYPE jobs_total counter',
+        'jobs_total{queue="mail",status="ok"} 3',
+        'jobs_total{queue="mail",status="failed"} 1',
+        'jobs_total{queue="sms",status="ok"} 5',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('identifies a series by its full label set, whatever the order labels were given in', () => {
+    const counter = new Counter('jobs_total', 'Jobs', { registry, requiredLabels: ['queue', 'status'] });
+    const a = counter.labels({ queue: 'mail', status: 'ok' });
+    const b = counter.labels({ status: 'ok', queue: 'mail' });
+    const c = counter.labels({ status: 'ok' }).labels({ queue: 'mail' });
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+  });
+
+  it('caches fully labelled children: the same object comes back', () => {
+    const counter = new Counter('jobs_total', 'Jobs', { registry, requiredLabels: ['queue'] });
+    expect(counter.labels({ queue: 'x' })).toBe(counter.labels({ queue: 'x' }));
+    expect(counter.labels({ queue: 'x' })).not.toBe(counter.labels({ queue: 'y' }));
+  });
+
+  it('lets a later labels() call override a value set before', async () => {
+    const counter = new Counter('jobs_total', 'Jobs', { registry, requiredLabels: ['queue'] });
+    counter.labels({ queue: 'a' }).labels({ queue: 'b' }).inc();
+    expect(await generateMetrics(registry)).toContain('jobs_total{queue="b"} 1\n');
+  });
+});
+
+describe('default labels', () => {
+  it('makes a metric observable when defaults cover every label, and exposes it from the start', async () => {
+    const counter = new Counter('visits_total', 'Visits', {
+      registry,
+      requiredLabels: ['page'],
+      defaultLabels: { page: 'home' },
+    });
+    expect(counter.observable).toBe(true);
+    expect(await generateMetrics(registry)).toBe(
+      '# HELP visits_total Visits\n# TYPE visits_total counter\nvisits_total{page="home"} 0\n',
+    );
+    counter.inc();
+    expect(await generateMetrics(registry)).toContain('visits_total{page="home"} 1\n');
+  });
+
+  it('fills in defaults for labels not given and can be overridden', async () => {
+    const counter = new Counter('metric_name', 'desc', {
+      registry,
+      requiredLabels: ['req1', 'req2'],
+      defaultLabels: { req2: 'me_set!' },
+    });
+    counter.labels({ req1: '1' }).inc();
+    counter.labels({ req1: '1', req2: '2' }).inc(4);
+    expect(await generateMetrics(registry)).toBe(
+      [
+        '# HELP metric_name desc',
+        '# TYPE metric_name counter',
+        'metric_name{req1="1",req2="me_set!"} 1',
+        'metric_name{req1="1",req2="2"} 4',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('giving a default label explicitly with its default value is the same series', async () => {
+    const counter = new Counter('metric_name', 'desc', {
+      registry,
+      requiredLabels: ['req1', 'req2'],
+      defaultLabels: { req2: 'd' },
+    });
+    const implicit = counter.labels({ req1: 'x' });
+    const explicit = counter.labels({ req2: 'd', req1: 'x' });
+    expect(explicit).toBe(implicit);
+    implicit.inc();
+    explicit.inc();
+    expect(await generateMetrics(registry)).toBe(
+      '# HELP metric_name desc\n# TYPE metric_name counter\nmetric_name{req1="x",req2="d"} 2\n',
+    );
+  });
+
+  it('the root of a fully defaulted metric and labels({}) are one series', async () => {
+    const counter = new Counter('c_total', 'c', {
+      registry,
+      requiredLabels: ['a'],
+      defaultLabels: { a: 'z' },
+    });
+    counter.inc();
+    counter.labels({}).inc();
+    counter.labels({ a: 'z' }).inc();
+    expect(await generateMetrics(registry)).toBe(
+      '# HELP c_total c\n# TYPE c_total counter\nc_total{a="z"} 3\n',
+    );
+  });
+});
+
+describe('label values', () => {
+  it('rejects non-string values with a typed error naming the label and the value', () => {
+    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['code'] });
+    expect(() => counter.labels({ code: 200 as unknown as string })).toThrow(LabelError);
+    expect(() => counter.labels({ code: 200 as unknown as string })).toThrow(
+      'metric "c_total": label "code" must be a string, got number 200',
+    );
+    expect(() => counter.labels({ code: {} as unknown as string })).toThrow(
+      'metric "c_total": label "code" must be a string, got an object',
+    );
+    expect(() => counter.labels({ code: undefined })).toThrow('label "code" must be a string, got undefined');
+  });
+
+  it('rejects unknown labels and lists the known ones', () => {
+    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['code'] });
+    expect(() => counter.labels({ code: '1', nope: 'x' } as never)).toThrow(
+      'metric "c_total": unknown label "nope" (its labels: "code")',
+    );
+    const plain = new Counter('plain_total', 'c', { registry });
+    expect(() => plain.labels({ a: 'x' } as never)).toThrow('unknown label "a" (its labels: none)');
+    expect(plain.labels({})).toBe(plain);
+  });
+
+  it('keeps distinct label sets apart whatever the values contain (injective keys)', async () => {
+    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['a', 'b'] });
+    const tricky: [string, string][] = [
+      ['x,y', ''],
+      ['x', ',y'],
+      ['x', 'y'],
+      ['x\u0000', 'y'],
+      ['x', '\u0000y'],
+      ['a"b', 'c'],
+      ['a', '"b,c'],
+      ['["x","y"]', ''],
+      ['', '["x","y"]'],
+      ['\\', 'n'],
+      ['\n', ''],
+      ['é', ''],
+      ['e\u0301', ''],
+      ['', ''],
+    ];
+    for (const [i, [a, b]] of tricky.entries()) counter.labels({ a, b }).inc(i + 1);
+    const text = await generateMetrics(registry);
+    const lines = text.split('\n').filter((line) => line.startsWith('c_total{'));
+    expect(lines).toHaveLength(tricky.length);
+    for (const [i, line] of lines.entries()) expect(line.endsWith(` ${i + 1}`)).toBe(true);
+  });
+
+  it('a child shares the parent series counts with labels given at any depth', async () => {
+    const histogram = new Histogram('h_seconds', 'h', { registry, requiredLabels: ['a', 'b'], buckets: [1] });
+    const partial = histogram.labels({ a: '1' });
+    partial.labels({ b: '2' }).observe(0.5);
+    histogram.labels({ b: '2', a: '1' }).observe(3);
+    expect(await generateMetrics(registry)).toBe(
+      [
+        '# HELP h_seconds h',
+        '# TYPE h_seconds histogram',
+        'h_seconds_bucket{a="1",b="2",le="1.0"} 1',
+        'h_seconds_bucket{a="1",b="2",le="+Inf"} 2',
+        'h_seconds_sum{a="1",b="2"} 3.5',
+        'h_seconds_count{a="1",b="2"} 2',
+        '',
+      ].join('\n'),
+    );
+  });
+});

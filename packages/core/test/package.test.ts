@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+
+describe('the published package', () => {
+  it('imports nothing from node:* in its main entry, so it runs on any JavaScript runtime', () => {
+    const sources = readdirSync(join(root, 'src')).filter(
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && file !== 'node.ts',
+    );
+    expect(sources).toContain('index.ts');
+    for (const file of sources) {
+      const text = readFileSync(join(root, 'src', file), 'utf8');
+      expect(text, file).not.toMatch(/from ['"]node:|require\(|from ['"](fs|path|http|module)['"]/);
+      expect(text, file).not.toMatch(/from ['"]\.\/node\.js['"]/);
+    }
+  });
+
+  it('builds, and loads from CommonJS with require() (no top-level await anywhere)', () => {
+    for (const dir of ['../backend-memory', '.']) {
+      execFileSync(
+        process.execPath,
+        [join(root, '../../node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+        {
+          cwd: join(root, dir),
+          stdio: 'pipe',
+        },
+      );
+    }
+    const script = `
+      const core = require('@pytheus/core');
+      const { metricsHandler } = require('@pytheus/core/node');
+      const registry = new core.CollectorRegistry();
+      new core.Counter('cjs_total', 'loaded with require', { registry }).inc(3);
+      core.generateMetrics(registry).then((text) => {
+        process.stdout.write(typeof metricsHandler + '\\n' + text);
+      });
+    `;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
+    expect(out).toBe(
+      'function\n# HELP cjs_total loaded with require\n# TYPE cjs_total counter\ncjs_total 3\n',
+    );
+  });
+});
