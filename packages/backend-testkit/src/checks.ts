@@ -173,9 +173,11 @@ async function close(run: CheckRun): Promise<void> {
   const writes = counters.declare(registry);
   write(writes, 'before close()');
   await run.close(writer);
-  write(writes, 'after close() (a late write during shutdown)');
-  if (run.shared)
+  if (run.shared) {
     await readBack(run, counters, expected, 'through a fresh load after close() without flush()');
+  }
+  // Whether a late write is kept is the backend's business; it only must not throw.
+  write(writes, 'after close() (a late write during shutdown)');
 }
 
 /** Several loads on one storage write at once, flushing at different times: totals are exact. */
