@@ -1,0 +1,105 @@
+import type { Backend, BackendSample, MetricDescriptor, SeriesDescriptor } from '@pytheus/core';
+import { connect, type RedisBackendConfig, resolveConfig } from './config.js';
+import { fieldOf } from './keys.js';
+import { type Cell, State, type Writer } from './state.js';
+
+// One State per config object: core hands every instance the object that was given to loadBackend.
+const states = new WeakMap<object, State>();
+
+function stateFor(config: RedisBackendConfig): State {
+  let state = states.get(config);
+  if (state === undefined || state.closed) {
+    const resolved = resolveConfig(config);
+    const { client, owned } = connect(config, resolved);
+    state = new State(resolved, client, owned);
+    states.set(config, state);
+  }
+  return state;
+}
+
+/**
+ * The multi-process backend: every process that loads it with the same Redis and key prefix counts into the
+ * same numbers. Writes stay synchronous and cheap: they add up in this process and are shipped to Redis in
+ * batches every `flushIntervalMs` and before every scrape this process serves.
+ *
+ * @example
+ * ```ts
+ * import { closeBackend, loadBackend } from '@pytheus/core';
+ * import { RedisBackend } from '@pytheus/backend-redis';
+ *
+ * loadBackend({ backendClass: RedisBackend, backendConfig: { url: 'redis://127.0.0.1:6379', keyPrefix: 'shop:' } });
+ * process.on('SIGTERM', async () => { await closeBackend(); process.exit(0); }); // ship the last writes
+ * ```
+ */
+export class RedisBackend implements Backend, Cell {
+  delta = 0;
+  isSet = false;
+  queued = false;
+  readonly field: string;
+  private readonly writer: Writer;
+
+  constructor(config: RedisBackendConfig, series: SeriesDescriptor, histogramBucket?: string) {
+    const state = stateFor(config);
+    const writer = state.writerFor(series.metric);
+    this.field = fieldOf(series.labelValues, histogramBucket);
+    this.writer = writer;
+    if (writer.members !== undefined) {
+      if (series.metric.labelNames.includes(state.config.processLabel))
+        throw state.processLabelClash(series.metric);
+      // A per-process series exists from its creation, as it would in memory.
+      writer.members.set(this.field, this);
+      writer.enqueue(this);
+    }
+  }
+
+  inc(value: number): void {
+    this.delta += value;
+    if (!this.queued) this.writer.enqueue(this);
+  }
+
+  dec(value: number): void {
+    this.delta -= value;
+    if (!this.queued) this.writer.enqueue(this);
+  }
+
+  set(value: number): void {
+    // A set followed by incs in the same flush interval ships as one set of the sum.
+    this.delta = value;
+    this.isSet = true;
+    if (!this.queued) this.writer.enqueue(this);
+  }
+
+  /** Per-process gauges read this process' value; everything else reads Redis, after shipping pending writes. */
+  get(): number | Promise<number> {
+    if (this.writer.members !== undefined) return this.delta;
+    return this.writer.state.readField(this.writer, this.field);
+  }
+
+  /** Connects and checks the config; a bad config throws a BackendError that names the key. */
+  static initialize(config: RedisBackendConfig): void {
+    stateFor(config);
+  }
+
+  /** Reads every series of `metrics` (from all processes) after shipping this process' writes. */
+  static readMetrics(
+    config: RedisBackendConfig,
+    metrics: readonly MetricDescriptor[],
+  ): Promise<BackendSample[][]> {
+    return stateFor(config).readMetrics(metrics);
+  }
+
+  /** Ships every buffered write; rejects with a BackendError if Redis does not take them in time. */
+  static flush(config: RedisBackendConfig): Promise<void> {
+    const state = states.get(config);
+    return state === undefined ? Promise.resolve() : state.flush();
+  }
+
+  /**
+   * Ships every buffered write, removes this process' per-process gauge series and closes the connection (unless
+   * it was your own `client`). Rejects with a BackendError if the writes could not be shipped.
+   */
+  static close(config: RedisBackendConfig): Promise<void> {
+    const state = states.get(config);
+    return state === undefined ? Promise.resolve() : state.close();
+  }
+}

@@ -1,0 +1,255 @@
+import { hostname } from 'node:os';
+import { BackendError } from '@pytheus/core';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** A Redis node's address, for Sentinel and Cluster. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * The config of {@link RedisBackend}, as given to `loadBackend` or read from the JSON file that
+ * `PYTHEUS_BACKEND_CONFIG` names. Connection: `client`, or `url`, or `cluster`, or `sentinels` with `name`, or
+ * `host`/`port`/`db` (default 127.0.0.1:6379/0), with `username`, `password` and `tls` for the last three.
+ */
+export interface RedisBackendConfig {
+  /** Your own ioredis `Redis` or `Cluster` connection. pytheus uses it and does not close it. */
+  client?: Redis | Cluster;
+  /** A connection URL: `redis://user:pass@host:6379/0`, `rediss://` for TLS. */
+  url?: string;
+  host?: string;
+  port?: number;
+  db?: number;
+  username?: string;
+  password?: string;
+  /** `true`, or Node TLS options such as `{ "servername": "redis.example" }`. */
+  tls?: boolean | Record<string, unknown>;
+  /** Sentinel nodes; `name` is the master group's name. */
+  sentinels?: RedisNode[];
+  name?: string;
+  /** Redis Cluster start-up nodes. */
+  cluster?: RedisNode[];
+  /** Put in front of every key, so that services can share a Redis. Default `pytheus:`. No braces. */
+  keyPrefix?: string;
+  /** A metric's keys expire after this many seconds without a write. Default 3600. */
+  expireSeconds?: number;
+  /** How often buffered writes are shipped, in milliseconds. Default 1000. */
+  flushIntervalMs?: number;
+  /** How long a Redis command, and a whole scrape, may take before it fails, in milliseconds. Default 2000. */
+  commandTimeoutMs?: number;
+  /** This process' value of the process label of per-process gauges. Default `hostname:pid`. */
+  processId?: string;
+  /** The name of the label that per-process gauges get. Default `process`. */
+  processLabel?: string;
+  /** A stopped process' per-process series disappear after this many seconds. Default 30. */
+  processExpireSeconds?: number;
+}
+
+/** The config with defaults applied. */
+export interface ResolvedConfig {
+  readonly keyPrefix: string;
+  readonly expireSeconds: number;
+  readonly flushIntervalMs: number;
+  readonly commandTimeoutMs: number;
+  readonly processId: string;
+  readonly processLabel: string;
+  readonly processExpireSeconds: number;
+}
+
+const KEYS = new Set([
+  'client',
+  'url',
+  'host',
+  'port',
+  'db',
+  'username',
+  'password',
+  'tls',
+  'sentinels',
+  'name',
+  'cluster',
+  'keyPrefix',
+  'expireSeconds',
+  'flushIntervalMs',
+  'commandTimeoutMs',
+  'processId',
+  'processLabel',
+  'processExpireSeconds',
+]);
+
+// Renders a value for an error message without echoing secrets or whole objects.
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+function fail(what: string): never {
+  throw new BackendError(`RedisBackend config: ${what}`);
+}
+
+function optionalString(config: Record<string, unknown>, key: string): string | undefined {
+  const value = config[key];
+  if (value !== undefined && typeof value !== 'string') {
+    fail(`"${key}" must be a string, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function positiveNumber(
+  config: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  integer = false,
+): number {
+  const value = config[key];
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'number' ||
+    !(value > 0) ||
+    !Number.isFinite(value) ||
+    (integer && !Number.isInteger(value))
+  ) {
+    fail(`"${key}" must be a positive ${integer ? 'integer' : 'number'}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function nodes(config: Record<string, unknown>, key: string): RedisNode[] | undefined {
+  const value = config[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) {
+    fail(`"${key}" must be a non-empty array of { host, port }, got ${describeValue(value)}`);
+  }
+  return value.map((node, i) => {
+    if (
+      typeof node !== 'object' ||
+      node === null ||
+      typeof node.host !== 'string' ||
+      typeof node.port !== 'number' ||
+      !Number.isInteger(node.port)
+    ) {
+      fail(`"${key}[${i}]" must be { host: string, port: integer }, got ${describeValue(node)}`);
+    }
+    return { host: node.host, port: node.port };
+  });
+}
+
+function isClient(value: unknown): value is Redis | Cluster {
+  return value instanceof Redis || value instanceof Cluster;
+}
+
+/** Checks a config and applies the defaults; a bad config is a {@link BackendError} that names the key. */
+export function resolveConfig(raw: unknown): ResolvedConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail(`expected an object, got ${describeValue(raw)}`);
+  }
+  const config = raw as Record<string, unknown>;
+  const unknown = Object.keys(config).filter((key) => !KEYS.has(key));
+  if (unknown.length > 0) {
+    fail(
+      `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} (known: ${[...KEYS].join(', ')})`,
+    );
+  }
+  const ways = ['client', 'url', 'cluster', 'sentinels'].filter((key) => config[key] !== undefined);
+  if (ways.length > 1) fail(`give one of ${ways.map((key) => `"${key}"`).join(', ')}, not several`);
+  if (config.client !== undefined) {
+    if (!isClient(config.client)) {
+      fail(`"client" must be an ioredis Redis or Cluster instance, got ${describeValue(config.client)}`);
+    }
+    if (config.client.options.keyPrefix) {
+      fail(
+        '"client" has the ioredis option keyPrefix set; leave it unset and use the "keyPrefix" key instead',
+      );
+    }
+  }
+  const url = optionalString(config, 'url');
+  if (url !== undefined && !/^rediss?:\/\//.test(url)) {
+    fail(`"url" must start with redis:// or rediss://, got ${JSON.stringify(url)}`);
+  }
+  optionalString(config, 'host');
+  optionalString(config, 'username');
+  optionalString(config, 'password');
+  if (config.port !== undefined) positiveNumber(config, 'port', 0, true);
+  const db = config.db;
+  if (db !== undefined && (typeof db !== 'number' || !Number.isInteger(db) || db < 0)) {
+    fail(`"db" must be a non-negative integer, got ${describeValue(db)}`);
+  }
+  const tls = config.tls;
+  if (
+    tls !== undefined &&
+    typeof tls !== 'boolean' &&
+    (typeof tls !== 'object' || tls === null || Array.isArray(tls))
+  ) {
+    fail(`"tls" must be true, false or an object of TLS options, got ${describeValue(tls)}`);
+  }
+  nodes(config, 'cluster');
+  if (nodes(config, 'sentinels') !== undefined && typeof config.name !== 'string') {
+    fail('"sentinels" needs "name", the name of the master group');
+  }
+  optionalString(config, 'name');
+  const keyPrefix = optionalString(config, 'keyPrefix') ?? 'pytheus:';
+  if (/[{}]/.test(keyPrefix)) {
+    fail(
+      `"keyPrefix" must not contain { or } (they would change the hash slot), got ${JSON.stringify(keyPrefix)}`,
+    );
+  }
+  const processLabel = optionalString(config, 'processLabel') ?? 'process';
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(processLabel) || processLabel.startsWith('__')) {
+    fail(`"processLabel" must be a valid label name, got ${JSON.stringify(processLabel)}`);
+  }
+  const processId = optionalString(config, 'processId') ?? `${hostname()}:${process.pid}`;
+  if (processId === '') fail('"processId" must not be empty');
+  return {
+    keyPrefix,
+    expireSeconds: positiveNumber(config, 'expireSeconds', 3600, true),
+    flushIntervalMs: positiveNumber(config, 'flushIntervalMs', 1000),
+    commandTimeoutMs: positiveNumber(config, 'commandTimeoutMs', 2000),
+    processId,
+    processLabel,
+    processExpireSeconds: positiveNumber(config, 'processExpireSeconds', 30),
+  };
+}
+
+/** Opens the connection a (checked) config describes, or returns the user's own. */
+export function connect(
+  raw: RedisBackendConfig,
+  resolved: ResolvedConfig,
+): { client: Redis | Cluster; owned: boolean } {
+  if (raw.client !== undefined) return { client: raw.client, owned: false };
+  const options: RedisOptions = {
+    // Bounded waits: a command fails after the timeout or after one reconnection attempt; pytheus keeps the
+    // deltas and ships them again on the next flush.
+    commandTimeout: resolved.commandTimeoutMs,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+    connectionName: `pytheus:${resolved.processId.replace(/[^\w.:-]/g, '_')}`,
+  };
+  if (raw.username !== undefined) options.username = raw.username;
+  if (raw.password !== undefined) options.password = raw.password;
+  if (raw.tls === true) options.tls = {};
+  else if (typeof raw.tls === 'object') options.tls = raw.tls;
+  let client: Redis | Cluster;
+  if (raw.cluster !== undefined) {
+    const { commandTimeout, maxRetriesPerRequest, enableAutoPipelining, ...redisOptions } = options;
+    client = new Cluster(raw.cluster, {
+      redisOptions: { ...redisOptions, commandTimeout, maxRetriesPerRequest },
+      enableAutoPipelining,
+    });
+  } else if (raw.url !== undefined) {
+    client = new Redis(raw.url, options);
+  } else if (raw.sentinels !== undefined) {
+    client = new Redis({ ...options, sentinels: raw.sentinels, name: raw.name!, db: raw.db ?? 0 });
+  } else {
+    client = new Redis({
+      ...options,
+      host: raw.host ?? '127.0.0.1',
+      port: raw.port ?? 6379,
+      db: raw.db ?? 0,
+    });
+  }
+  return { client, owned: true };
+}

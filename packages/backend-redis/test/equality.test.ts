@@ -1,0 +1,163 @@
+import { MemoryBackend } from '@pytheus/backend-memory';
+import { CollectorRegistry, Counter, closeBackend, Gauge, generateMetrics, loadBackend } from '@pytheus/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
+import { plainRedis, uniquePrefix } from './harness.js';
+import { runScenario } from './scenario.js';
+
+let redis: Awaited<ReturnType<typeof plainRedis>>;
+beforeAll(async () => {
+  redis = await plainRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+async function expositions(registry: CollectorRegistry): Promise<string[]> {
+  // Scraped twice: a scrape must not change what the next one shows.
+  const first = [await generateMetrics(registry), await generateMetrics(registry, { format: 'openmetrics' })];
+  const second = [
+    await generateMetrics(registry),
+    await generateMetrics(registry, { format: 'openmetrics' }),
+  ];
+  expect(second).toEqual(first);
+  return first;
+}
+
+async function withRedis<T>(prefix: string, work: (config: RedisBackendConfig) => Promise<T>): Promise<T> {
+  const config: RedisBackendConfig = { url: redis.url, keyPrefix: uniquePrefix(prefix) };
+  loadBackend({ backendClass: RedisBackend, backendConfig: config });
+  try {
+    return await work(config);
+  } finally {
+    await closeBackend();
+    loadBackend({ backendClass: MemoryBackend });
+  }
+}
+
+describe('RedisBackend against the memory backend', () => {
+  it('exposes exactly what the memory backend exposes for the same operations, every type and custom collectors', async () => {
+    loadBackend({ backendClass: MemoryBackend });
+    const inMemory = new CollectorRegistry({ prefix: 'app' });
+    runScenario(inMemory);
+    const expected = await expositions(inMemory);
+    expect(expected[0]).toContain('app_requests_total{method="GET",path="line\\nbreak"} 4.1');
+
+    await withRedis('equal', async () => {
+      const onRedis = new CollectorRegistry({ prefix: 'app' });
+      runScenario(onRedis);
+      expect(await expositions(onRedis)).toEqual(expected);
+    });
+  });
+
+  it('shows series that only another writer created, with the same text as memory', async () => {
+    await withRedis('others', async (config) => {
+      const registry = new CollectorRegistry();
+      const counter = new Counter('jobs_total', 'jobs', { registry, requiredLabels: ['kind'] });
+      const gauge = new Gauge('level', 'level', { registry });
+      // A second config object is a second, independent writer, as another process would be.
+      const other: RedisBackendConfig = { ...config };
+      try {
+        const series = (kind: string) => ({
+          metric: { name: 'jobs_total', type: 'counter' as const, help: 'jobs', labelNames: ['kind'] },
+          labelValues: [kind],
+          labels: { kind },
+        });
+        new RedisBackend(other, series('remote')).inc(5);
+        const level = new RedisBackend(other, {
+          metric: { name: 'level', type: 'gauge', help: 'level', labelNames: [] },
+          labelValues: [],
+          labels: {},
+        });
+        level.set(7);
+        await RedisBackend.flush(other);
+        counter.labels({ kind: 'local' }).inc();
+        gauge.inc(2);
+        expect(await generateMetrics(registry)).toBe(
+          [
+            '# HELP jobs_total jobs',
+            '# TYPE jobs_total counter',
+            'jobs_total{kind="local"} 1',
+            'jobs_total{kind="remote"} 5',
+            '# HELP level level',
+            '# TYPE level gauge',
+            'level 9',
+            '',
+          ].join('\n'),
+        );
+        expect(await level.get()).toBe(9);
+      } finally {
+        await RedisBackend.close(other);
+      }
+    });
+  });
+
+  it('keeps a gauge shared: the last set wins and inc/dec add up, also when a set and an inc share a flush', async () => {
+    await withRedis('gauges', async (config) => {
+      const registry = new CollectorRegistry();
+      const gauge = new Gauge('shared_value', 'shared', { registry });
+      const other: RedisBackendConfig = { ...config };
+      try {
+        const remote = new RedisBackend(other, {
+          metric: { name: 'shared_value', type: 'gauge', help: 'shared', labelNames: [] },
+          labelValues: [],
+          labels: {},
+        });
+        remote.inc(100);
+        await RedisBackend.flush(other);
+        gauge.set(5);
+        gauge.inc(1);
+        expect(await generateMetrics(registry)).toContain('\nshared_value 6\n');
+        remote.dec(2);
+        await RedisBackend.flush(other);
+        expect(await generateMetrics(registry)).toContain('\nshared_value 4\n');
+        remote.set(-1);
+        gauge.inc(3);
+        await RedisBackend.flush(other);
+        expect(await generateMetrics(registry)).toContain('\nshared_value 2\n');
+      } finally {
+        await RedisBackend.close(other);
+      }
+    });
+  });
+
+  it('gives per-process gauges a process label and removes them when their process closes', async () => {
+    await withRedis('perprocess', async (config) => {
+      const registry = new CollectorRegistry();
+      const memory = new Gauge('memory_bytes', 'rss', {
+        registry,
+        multiprocessMode: 'perProcess',
+        requiredLabels: ['kind'],
+      });
+      const other: RedisBackendConfig = { ...config, processId: 'worker "2"' };
+      const remote = new RedisBackend(other, {
+        metric: {
+          name: 'memory_bytes',
+          type: 'gauge',
+          help: 'rss',
+          labelNames: ['kind'],
+          multiprocessMode: 'perProcess',
+        },
+        labelValues: ['rss'],
+        labels: { kind: 'rss' },
+      });
+      remote.set(2048);
+      await RedisBackend.flush(other);
+      memory.labels({ kind: 'rss' }).set(1024);
+      const own = `${(await import('node:os')).hostname()}:${process.pid}`;
+      const lines = (await generateMetrics(registry))
+        .split('\n')
+        .filter((line) => line.startsWith('memory_bytes'));
+      expect(lines.sort()).toEqual(
+        [
+          `memory_bytes{kind="rss",process="${own}"} 1024`,
+          'memory_bytes{kind="rss",process="worker \\"2\\""} 2048',
+        ].sort(),
+      );
+      await RedisBackend.close(other);
+      expect(
+        (await generateMetrics(registry)).split('\n').filter((line) => line.startsWith('memory_bytes')),
+      ).toEqual([`memory_bytes{kind="rss",process="${own}"} 1024`]);
+    });
+  });
+});

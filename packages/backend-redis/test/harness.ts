@@ -1,0 +1,187 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+// Test harness: real redis-server processes on free loopback ports with temporary directories. It never uses
+// the default port 6379. REDIS_URL points the plain tests at a server of your own instead (each test uses its own
+// key prefix); the fault and cluster tests always start their own servers.
+
+const HOW_TO_GET_REDIS =
+  'these tests need a real Redis: install redis-server (Debian/Ubuntu: apt-get install redis-server) so that ' +
+  '`redis-server` and `redis-cli` are on PATH, or set REDIS_URL=redis://host:port to a server the tests may write to';
+
+function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free loopback port other than 6379; with `clusterBus`, port + 10000 is free too. */
+async function freePort(clusterBus = false): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 30000);
+    if (port === 6379) continue;
+    if ((await portIsFree(port)) && (!clusterBus || (await portIsFree(port + 10000)))) return port;
+  }
+  throw new Error('no free loopback port found for redis-server');
+}
+
+/** A redis-server process that the harness started. */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly args: string[],
+  ) {}
+
+  static async start(options: { appendonly?: boolean; cluster?: boolean } = {}): Promise<RedisServer> {
+    if (!hasRedisServer()) throw new Error(HOW_TO_GET_REDIS);
+    const port = await freePort(options.cluster);
+    const dir = mkdtempSync(join(tmpdir(), 'pytheus-redis-'));
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+    ];
+    args.push('--enable-debug-command', 'local');
+    if (options.appendonly) args.push('--appendonly', 'yes', '--appendfsync', 'always');
+    if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf');
+    const server = new RedisServer(port, dir, args);
+    await server.run();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server process (again, after stop: same port, same directory, so persisted data comes back). */
+  async run(): Promise<void> {
+    const child = spawn('redis-server', this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) {
+          child.stdout!.off('data', onData);
+          child.stdout!.resume();
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.once('exit', (code) =>
+        reject(new Error(`redis-server exited with ${code} on start:\n${output}`)),
+      );
+    });
+  }
+
+  /** Stops the server; a graceful stop writes the append-only file first. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+    this.child = undefined;
+  }
+
+  /** A separate admin connection, for CLIENT KILL, DEBUG SLEEP, SHUTDOWN and looking at keys. */
+  admin(): Redis {
+    return new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: false, maxRetriesPerRequest: 1 });
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A Redis the plain tests may use: REDIS_URL if set, else a harness-started server. */
+export async function plainRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+  const server = await RedisServer.start();
+  return { url: server.url, stop: () => server.remove() };
+}
+
+/** A Redis Cluster of three masters on loopback ports. */
+export class RedisCluster {
+  private constructor(readonly servers: RedisServer[]) {}
+
+  static async start(): Promise<RedisCluster> {
+    const servers: RedisServer[] = [];
+    try {
+      for (let i = 0; i < 3; i++) servers.push(await RedisServer.start({ cluster: true }));
+      execFileSync(
+        'redis-cli',
+        [
+          '--cluster',
+          'create',
+          ...servers.map((s) => `127.0.0.1:${s.port}`),
+          '--cluster-replicas',
+          '0',
+          '--cluster-yes',
+        ],
+        { stdio: 'pipe' },
+      );
+      // Wait until every node agrees that the cluster is up.
+      for (const server of servers) {
+        const admin = server.admin();
+        try {
+          for (let i = 0; i < 200; i++) {
+            const info = await admin.cluster('INFO');
+            if (String(info).includes('cluster_state:ok')) break;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        } finally {
+          admin.disconnect();
+        }
+      }
+    } catch (error) {
+      await Promise.all(servers.map((server) => server.remove()));
+      throw error;
+    }
+    return new RedisCluster(servers);
+  }
+
+  get nodes(): { host: string; port: number }[] {
+    return this.servers.map((server) => ({ host: '127.0.0.1', port: server.port }));
+  }
+
+  async remove(): Promise<void> {
+    await Promise.all(this.servers.map((server) => server.remove()));
+  }
+}
+
+let prefixes = 0;
+/** A key prefix no other test uses, so tests that share a Redis never see each other's keys. */
+export function uniquePrefix(name: string): string {
+  prefixes++;
+  return `t${process.pid}-${Date.now().toString(36)}-${prefixes}-${name}:`;
+}
