@@ -3,7 +3,7 @@ import { MemoryBackend } from './index.js';
 
 describe('MemoryBackend', () => {
   it('starts at zero and reads synchronously', () => {
-    const backend = new MemoryBackend({}, undefined);
+    const backend = new MemoryBackend();
     expect(backend.get()).toBe(0);
   });
 

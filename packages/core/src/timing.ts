@@ -22,7 +22,7 @@ export interface Timer {
 
 // Looked up on each use rather than captured, so that test clocks which replace performance are honoured.
 function now(): number {
-  return (globalThis.performance ?? Date).now();
+  return ((globalThis as { performance?: { now(): number } }).performance ?? Date).now();
 }
 
 class RunningTimer implements Timer {
