@@ -6,9 +6,11 @@ import { type Cell, State, type Writer } from './state.js';
 // One State per config object: core hands every instance the object that was given to loadBackend.
 const states = new WeakMap<object, State>();
 
-function stateFor(config: RedisBackendConfig): State {
+// After close, instances keep the closed state (their writes go nowhere) rather than reconnecting behind the
+// user's back; initialize() opens a new connection on purpose.
+function stateFor(config: RedisBackendConfig, reopen = false): State {
   let state = states.get(config);
-  if (state === undefined || state.closed) {
+  if (state === undefined || (reopen && state.closed)) {
     const resolved = resolveConfig(config);
     const { client, owned } = connect(config, resolved);
     state = new State(resolved, client, owned);
@@ -77,7 +79,7 @@ export class RedisBackend implements Backend, Cell {
 
   /** Connects and checks the config; a bad config throws a BackendError that names the key. */
   static initialize(config: RedisBackendConfig): void {
-    stateFor(config);
+    stateFor(config, true);
   }
 
   /** Reads every series of `metrics` (from all processes) after shipping this process' writes. */
