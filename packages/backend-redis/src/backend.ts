@@ -36,44 +36,45 @@ function stateFor(config: RedisBackendConfig, reopen = false): State {
 export class RedisBackend implements Backend, Cell {
   delta = 0;
   isSet = false;
-  queued = false;
-  readonly field: string;
-  private readonly writer: Writer;
+  fresh = true;
+  readonly field!: string;
+  private readonly writer!: Writer;
 
   constructor(config: RedisBackendConfig, series: SeriesDescriptor, histogramBucket?: string) {
     const state = stateFor(config);
     const writer = state.writerFor(series.metric);
-    this.field = fieldOf(series.labelValues, histogramBucket);
-    this.writer = writer;
-    if (writer.members !== undefined) {
-      if (series.metric.labelNames.includes(state.config.processLabel))
-        throw state.processLabelClash(series.metric);
-      // A per-process series exists from its creation, as it would in memory.
-      writer.members.set(this.field, this);
-      writer.enqueue(this);
+    const field = fieldOf(series.labelValues, histogramBucket);
+    if (writer.perProcess && series.metric.labelNames.includes(state.config.processLabel)) {
+      throw state.processLabelClash(series.metric);
     }
+    // One stored number is one instance: a metric built again (a custom collector does so on every scrape) or
+    // exposed by two registries under the same name shares the instance, so no write is lost or kept twice.
+    const existing = writer.cellFor(field);
+    // biome-ignore lint/correctness/noConstructorReturn: sharing the instance of a field is the point.
+    if (existing !== undefined) return existing as RedisBackend;
+    this.field = field;
+    this.writer = writer;
+    writer.add(this);
   }
 
+  // Writes only change this instance's numbers; the flush timer and scrapes look for what changed.
   inc(value: number): void {
     this.delta += value;
-    if (!this.queued) this.writer.enqueue(this);
   }
 
   dec(value: number): void {
     this.delta -= value;
-    if (!this.queued) this.writer.enqueue(this);
   }
 
   set(value: number): void {
-    // A set followed by incs in the same flush interval ships as one set of the sum.
+    // A set followed by incs before the next flush ships as one set of the sum.
     this.delta = value;
     this.isSet = true;
-    if (!this.queued) this.writer.enqueue(this);
   }
 
   /** Per-process gauges read this process' value; everything else reads Redis, after shipping pending writes. */
   get(): number | Promise<number> {
-    if (this.writer.members !== undefined) return this.delta;
+    if (this.writer.perProcess) return this.delta;
     return this.writer.state.readField(this.writer, this.field);
   }
 

@@ -20,8 +20,8 @@ export interface Cell {
   /** Shared series: the change since the last flush, or the value set when `isSet`. Per-process: the value. */
   delta: number;
   isSet: boolean;
-  /** Whether the cell is in its writer's dirty list. */
-  queued: boolean;
+  /** Not shipped yet since its creation: shipped once even at zero, so that the series exists in Redis. */
+  fresh: boolean;
 }
 
 function noop(): void {}
@@ -33,21 +33,22 @@ function toBackendError(error: unknown, doing: string): BackendError {
 }
 
 /**
- * Ships the writes of one metric. Shared series go in batches with a sequence number; a batch stays `unacked`
- * until Redis confirms it, and is sent again unchanged until then (the Lua script skips it if it was applied
- * already). New deltas wait in the cells meanwhile, so memory is bounded by the number of series.
+ * Ships the writes of one metric. Writes only change numbers in the cells (so that `inc()` is one add, as in
+ * memory); a flush scans the metric's cells for changes. Shared series go in batches with a sequence number; a
+ * batch stays `unacked` until Redis confirms it, and is sent again unchanged until then (the Lua script skips it
+ * if it was applied already). New changes wait in the cells meanwhile: memory is bounded by the number of series.
  */
 export class Writer {
-  readonly dirty: Cell[] = [];
-  /** Whether the writer is in its state's pending list. */
-  queued = false;
+  /** The cells of this metric, one per field: a second instance for a field gets the first one. */
+  private readonly cells: Cell[] = [];
+  private readonly byField = new Map<string, Cell>();
   private seq = 0;
   private unacked: string[] | undefined = undefined;
   private running: Promise<void> | undefined = undefined;
   private followUp: Promise<void> | undefined = undefined;
-  /** Per-process gauges: every series of this process by field, sent in full on each flush. */
-  readonly members: Map<string, Cell> | undefined;
-  refreshedAt = 0;
+  /** Per-process gauges: when the values were last written, and what was written. */
+  private refreshedAt = 0;
+  private readonly sent = new Map<Cell, number>();
   private readonly ack: string;
 
   constructor(
@@ -57,20 +58,35 @@ export class Writer {
     readonly perProcess: boolean,
   ) {
     this.ack = ackKey(keys, state.writerId);
-    this.members = perProcess ? new Map() : undefined;
   }
 
-  enqueue(cell: Cell): void {
-    cell.queued = true;
-    this.dirty.push(cell);
-    if (!this.queued) this.state.requeue(this);
+  /** The cell already stored under `field`, if any. */
+  cellFor(field: string): Cell | undefined {
+    return this.byField.get(field);
+  }
+
+  add(cell: Cell): void {
+    this.byField.set(cell.field, cell);
+    this.cells.push(cell);
+  }
+
+  /** Whether a flush has anything to send. */
+  get due(): boolean {
+    if (this.unacked !== undefined) return true;
+    if (this.perProcess) {
+      if (Date.now() - this.refreshedAt > (this.state.config.processExpireSeconds * 1000) / 3) return true;
+      for (const cell of this.cells) if (!Object.is(this.sent.get(cell), cell.delta)) return true;
+      return false;
+    }
+    for (const cell of this.cells) if (cell.delta !== 0 || cell.isSet || cell.fresh) return true;
+    return false;
   }
 
   get busy(): boolean {
     return this.running !== undefined;
   }
 
-  /** Ships what is buffered; one attempt at a time, so a retried batch is never overtaken by a newer one. */
+  /** Ships what changed; one attempt at a time, so a retried batch is never overtaken by a newer one. */
   ship(): Promise<void> {
     if (this.running === undefined) return this.start();
     if (this.followUp === undefined) {
@@ -92,16 +108,15 @@ export class Writer {
 
   private async shipNow(): Promise<void> {
     const { client, config } = this.state;
-    if (this.members !== undefined) {
-      for (const cell of this.dirty) cell.queued = false;
-      this.dirty.length = 0;
-      if (this.members.size === 0) return;
+    if (this.perProcess) {
+      if (!this.due || this.cells.length === 0) return;
       const args = [
         config.processId,
         String(config.processExpireSeconds * 1000),
         String(config.expireSeconds),
       ];
-      for (const cell of this.members.values()) args.push(cell.field, encodeNumber(cell.delta));
+      const values = this.cells.map((cell) => cell.delta);
+      for (const [i, cell] of this.cells.entries()) args.push(cell.field, encodeNumber(values[i]!));
       try {
         await client.pytheusWriteProcess(
           this.keys.processes,
@@ -109,31 +124,30 @@ export class Writer {
           ...args,
         );
       } catch (error) {
-        this.state.requeue(this);
         throw toBackendError(error, `writing metric "${this.metric.name}"`);
       }
+      for (const [i, cell] of this.cells.entries()) this.sent.set(cell, values[i]!);
       this.refreshedAt = Date.now();
       return;
     }
-    // At most two passes: first a batch left unacknowledged by a failed attempt, then what accumulated since.
+    // At most two passes: first a batch left unacknowledged by a failed attempt, then what changed since.
     for (let pass = 0; pass < 2; pass++) {
       if (this.unacked === undefined) {
-        if (this.dirty.length === 0) return;
-        this.seq++;
-        const args = [String(this.seq), String(config.expireSeconds)];
-        for (const cell of this.dirty) {
+        const args = [String(this.seq + 1), String(config.expireSeconds)];
+        for (const cell of this.cells) {
+          if (cell.delta === 0 && !cell.isSet && !cell.fresh) continue;
           args.push(cell.isSet ? 's' : 'a', cell.field, encodeNumber(cell.delta));
           cell.delta = 0;
           cell.isSet = false;
-          cell.queued = false;
+          cell.fresh = false;
         }
-        this.dirty.length = 0;
+        if (args.length === 2) return;
+        this.seq++;
         this.unacked = args;
       }
       try {
         await client.pytheusApplyBatch(this.keys.values, this.ack, ...this.unacked);
       } catch (error) {
-        this.state.requeue(this);
         throw toBackendError(error, `writing metric "${this.metric.name}"`);
       }
       this.unacked = undefined;
@@ -155,7 +169,6 @@ export class Writer {
 export class State {
   readonly writerId = randomUUID();
   readonly client: Client;
-  private pending: Writer[] = [];
   private readonly writers = new Map<string, Writer>();
   private readonly processWriters: Writer[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
@@ -198,21 +211,10 @@ export class State {
     return writer;
   }
 
-  requeue(writer: Writer): void {
-    if (writer.queued) return;
-    writer.queued = true;
-    this.pending.push(writer);
-  }
-
   private tick(): void {
-    // Per-process series live as long as their process refreshes them.
-    const due = Date.now() - (this.config.processExpireSeconds * 1000) / 3;
-    for (const writer of this.processWriters) {
-      if (writer.refreshedAt < due) this.requeue(writer);
-    }
-    if (this.ticking || this.pending.length === 0) return;
+    if (this.ticking) return;
     this.ticking = true;
-    this.shipPending(false).then(
+    this.shipChanges(false).then(
       () => {
         this.ticking = false;
       },
@@ -223,26 +225,24 @@ export class State {
     );
   }
 
-  /** Ships the pending writers (and with `all`, waits for the busy ones too); rejects if one failed. */
-  private async shipPending(all: boolean): Promise<void> {
-    const writers = new Set(this.pending);
-    this.pending = [];
-    for (const writer of writers) writer.queued = false;
-    if (all) {
-      for (const writer of this.writers.values()) if (writer.busy) writers.add(writer);
+  /** Ships the writers that have changes (and with `all`, waits for the busy ones too); rejects if one failed. */
+  private async shipChanges(all: boolean): Promise<void> {
+    const attempts: Promise<void>[] = [];
+    for (const writer of this.writers.values()) {
+      if ((all && writer.busy) || writer.due) attempts.push(writer.ship());
     }
-    const results = await Promise.allSettled([...writers].map((writer) => writer.ship()));
+    const results = await Promise.allSettled(attempts);
     for (const result of results) if (result.status === 'rejected') throw result.reason;
   }
 
   /** Ships every write made so far; rejects with a BackendError within the command timeout. */
   flush(): Promise<void> {
-    return this.withDeadline(this.shipPending(true), 'flushing');
+    return this.withDeadline(this.shipChanges(true), 'flushing');
   }
 
   readMetrics(metrics: readonly MetricDescriptor[]): Promise<BackendSample[][]> {
     const read = async () => {
-      await this.shipPending(true);
+      await this.shipChanges(true);
       return Promise.all(metrics.map((metric) => this.readMetric(metric)));
     };
     return this.withDeadline(read(), 'reading metrics');
@@ -287,7 +287,7 @@ export class State {
   /** Reads one stored number (after shipping this process' writes). */
   async readField(writer: Writer, field: string): Promise<number> {
     const read = async () => {
-      await this.shipPending(true);
+      await this.shipChanges(true);
       const text = await this.client.hget(writer.keys.values, field);
       return text === null ? 0 : decodeNumber(text);
     };

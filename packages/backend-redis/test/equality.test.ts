@@ -160,4 +160,18 @@ describe('RedisBackend against the memory backend', () => {
       ).toEqual([`memory_bytes{kind="rss",process="${own}"} 1024`]);
     });
   });
+
+  it('shares one stored number between metrics of the same name, as Redis does between processes', async () => {
+    await withRedis('same-name', async () => {
+      const first = new CollectorRegistry();
+      const second = new CollectorRegistry();
+      const a = new Counter('hits_total', 'hits', { registry: first, requiredLabels: ['page'] });
+      const b = new Counter('hits_total', 'hits', { registry: second, requiredLabels: ['page'] });
+      a.labels({ page: '/' }).inc(2);
+      b.labels({ page: '/' }).inc(3);
+      const text = '# HELP hits_total hits\n# TYPE hits_total counter\nhits_total{page="/"} 5\n';
+      expect(await generateMetrics(first)).toBe(text);
+      expect(await generateMetrics(second)).toBe(text);
+    });
+  });
 });
