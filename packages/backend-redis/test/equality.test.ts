@@ -1,5 +1,6 @@
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { CollectorRegistry, Counter, closeBackend, Gauge, generateMetrics, loadBackend } from '@pytheus/core';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
 import { plainRedis, uniquePrefix } from './harness.js';
@@ -173,5 +174,23 @@ describe('RedisBackend against the memory backend', () => {
       expect(await generateMetrics(first)).toBe(text);
       expect(await generateMetrics(second)).toBe(text);
     });
+  });
+
+  it('works on your own ioredis client and leaves it open on close', async () => {
+    const client = new Redis(redis.url);
+    try {
+      const keyPrefix = uniquePrefix('own-client');
+      loadBackend({ backendClass: RedisBackend, backendConfig: { client, keyPrefix } });
+      const registry = new CollectorRegistry();
+      new Gauge('pool_size', 'pool', { registry }).set(12);
+      expect(await generateMetrics(registry)).toBe(
+        '# HELP pool_size pool\n# TYPE pool_size gauge\npool_size 12\n',
+      );
+      await closeBackend();
+      expect(await client.hgetall(`${keyPrefix}{pool_size}:gauge:values`)).toEqual({ '[]': '12' });
+    } finally {
+      loadBackend({ backendClass: MemoryBackend });
+      client.disconnect();
+    }
   });
 });

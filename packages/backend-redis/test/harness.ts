@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,23 @@ export class RedisServer {
     readonly port: number,
     readonly dir: string,
     private readonly args: string[],
+    private readonly readyText = 'Ready to accept connections',
   ) {}
+
+  /** A Sentinel that watches the master on `masterPort` under the name `name`. */
+  static async startSentinel(masterPort: number, name: string): Promise<RedisServer> {
+    if (!hasRedisServer()) throw new Error(HOW_TO_GET_REDIS);
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'pytheus-sentinel-'));
+    const file = join(dir, 'sentinel.conf');
+    writeFileSync(
+      file,
+      `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} 127.0.0.1 ${masterPort} 1\n`,
+    );
+    const server = new RedisServer(port, dir, [file, '--sentinel'], '+monitor master');
+    await server.run();
+    return server;
+  }
 
   static async start(options: { appendonly?: boolean; cluster?: boolean } = {}): Promise<RedisServer> {
     if (!hasRedisServer()) throw new Error(HOW_TO_GET_REDIS);
@@ -86,7 +102,7 @@ export class RedisServer {
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
+        if (output.includes(this.readyText)) {
           child.stdout!.off('data', onData);
           child.stdout!.resume();
           resolve();
