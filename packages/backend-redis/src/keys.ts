@@ -35,10 +35,14 @@ export function fieldOf(labelValues: readonly string[], part: string | undefined
   return part === undefined ? labels : `${labels}|${part}`;
 }
 
-/** The inverse of {@link fieldOf}, or undefined for a field that this layout never writes. */
+/**
+ * The inverse of {@link fieldOf}, or undefined for a field that this layout never writes. `seen` caches parsed
+ * label lists by their JSON for one read: the parts of a series share one array, and the JSON is parsed once.
+ */
 export function parseField(
   field: string,
   hasPart: boolean,
+  seen?: Map<string, string[] | null>,
 ): { labelValues: string[]; part: string | undefined } | undefined {
   let labels = field;
   let part: string | undefined;
@@ -48,14 +52,23 @@ export function parseField(
     labels = field.slice(0, bar);
     part = field.slice(bar + 1);
   }
+  let labelValues = seen?.get(labels);
+  if (labelValues === undefined) {
+    labelValues = parseLabels(labels);
+    seen?.set(labels, labelValues);
+  }
+  return labelValues === null ? undefined : { labelValues, part };
+}
+
+function parseLabels(json: string): string[] | null {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(labels);
+    parsed = JSON.parse(json);
   } catch {
-    return undefined;
+    return null;
   }
-  if (!Array.isArray(parsed) || !parsed.every((value) => typeof value === 'string')) return undefined;
-  return { labelValues: parsed, part };
+  if (!Array.isArray(parsed) || !parsed.every((value) => typeof value === 'string')) return null;
+  return parsed;
 }
 
 /** Numbers travel as text: JavaScript's shortest round-trip form, and `inf`, `-inf`, `nan` as Lua writes them. */

@@ -271,14 +271,17 @@ export class State {
       }
       return samples;
     }
-    const fields = await this.client.hgetall(keys.values);
-    for (const [field, text] of Object.entries(fields)) {
-      const parsed = parseField(field, hasPart);
+    // The flat reply (field, value, field, value...): building an object of thousands of keys costs more.
+    const flat = (await this.client.call('HGETALL', keys.values)) as string[];
+    const seen = new Map<string, string[] | null>();
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const parsed = parseField(flat[i]!, hasPart, seen);
       if (parsed === undefined) continue;
+      const value = decodeNumber(flat[i + 1]!);
       samples.push(
         parsed.part === undefined
-          ? { labelValues: parsed.labelValues, value: decodeNumber(text) }
-          : { labelValues: parsed.labelValues, histogramBucket: parsed.part, value: decodeNumber(text) },
+          ? { labelValues: parsed.labelValues, value }
+          : { labelValues: parsed.labelValues, histogramBucket: parsed.part, value },
       );
     }
     return samples;
