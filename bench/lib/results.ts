@@ -40,7 +40,11 @@ export interface SectionResult {
   title: string;
   date: string;
   machine: Machine;
+  /** Median time of an empty operation in the same harness: the floor under every ns/op figure. */
+  floorNs?: number;
   cases: CaseResult[];
+  /** What the section's `extras()` returned. */
+  extras?: Record<string, unknown>;
 }
 
 function gitCommit(): string | undefined {

@@ -125,6 +125,10 @@ async function main(): Promise<void> {
     return;
   }
   const rows: CaseResult[] = [];
+  // What an empty operation costs here: figures near it are at the resolution of the harness.
+  const floorNs = section.cases.some((entry) => entry.kind === 'timed')
+    ? (await measure(() => {})).ns
+    : undefined;
   await section.before?.();
   try {
     for (const [index, entry] of section.cases.entries()) {
@@ -135,14 +139,18 @@ async function main(): Promise<void> {
   } finally {
     await section.after?.();
   }
+  const extras = section.extras?.();
   const written = writeResults({
     section: section.name,
     title: section.title,
     date: new Date().toISOString(),
     machine: machine(),
+    ...(floorNs === undefined ? {} : { floorNs }),
     cases: rows,
+    ...(extras === undefined ? {} : { extras }),
   });
-  console.log(`\n${renderTable(section.title, rows)}\n(${path.relative(process.cwd(), written)})`);
+  const floor = floorNs === undefined ? '' : `\nharness floor (an empty operation): ${floorNs.toFixed(2)} ns`;
+  console.log(`\n${renderTable(section.title, rows)}${floor}\n(${path.relative(process.cwd(), written)})`);
 }
 
 main().catch((error: unknown) => {

@@ -59,6 +59,11 @@ export interface Section {
   /** Run once after the last case, also when a case failed. */
   after?: () => void | Promise<void>;
   cases: readonly Case[];
+  /**
+   * Figures the section measured outside its cases (in `before`, say), called after `after`; stored as `extras`
+   * in the section's result file.
+   */
+  extras?: () => Record<string, unknown> | undefined;
 }
 
 /** Identity function that gives a section file its types. */
