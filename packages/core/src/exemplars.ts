@@ -28,7 +28,9 @@ export function recordExemplar(series: Series, index: number, value: number, opt
   const metric = series.family.name;
   const labels = options.exemplar;
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
-    throw new ExemplarError(`metric "${metric}": exemplar must be an object of labels, got ${describeValue(labels)}`);
+    throw new ExemplarError(
+      `metric "${metric}": exemplar must be an object of labels, got ${describeValue(labels)}`,
+    );
   }
   const names: string[] = [];
   const values: string[] = [];

@@ -1,5 +1,5 @@
 import { collect, type MetricSnapshot } from './collect.js';
-import { PytheusError, describeValue } from './errors.js';
+import { describeValue, PytheusError } from './errors.js';
 import { escapeHelp, escapeOpenMetricsHelp, formatValue } from './escape.js';
 import type { Exemplar } from './family.js';
 import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
@@ -28,10 +28,15 @@ export interface GenerateOptions {
  * const openMetrics = await generateMetrics(registry, { format: 'openmetrics' });
  * ```
  */
-export async function generateMetrics(registry?: CollectorRegistry, options: GenerateOptions = {}): Promise<string> {
+export async function generateMetrics(
+  registry?: CollectorRegistry,
+  options: GenerateOptions = {},
+): Promise<string> {
   const format = options.format ?? 'prometheus';
   if (format !== 'prometheus' && format !== 'openmetrics') {
-    throw new PytheusError(`generateMetrics: format must be "prometheus" or "openmetrics", got ${describeValue(format)}`);
+    throw new PytheusError(
+      `generateMetrics: format must be "prometheus" or "openmetrics", got ${describeValue(format)}`,
+    );
   }
   const snapshots = await collect(registry ?? getDefaultRegistry());
   return format === 'openmetrics' ? renderOpenMetrics(snapshots) : renderPrometheus(snapshots);
@@ -83,7 +88,9 @@ function exemplarText(exemplar: Exemplar | undefined): string {
 
 /**
  * OpenMetrics 1.0 text. A counter is the family without `_total` and the sample with it, whatever name the
- * user gave; nothing about the metric itself changes.
+ * user gave; nothing about the metric itself changes. Exemplars show on counters' `_total` and histograms'
+ * `_bucket` samples. A histogram with a negative bucket bound has no `_sum`: OpenMetrics allows a sum only
+ * where it can only grow.
  */
 export function renderOpenMetrics(snapshots: readonly MetricSnapshot[]): string {
   let out = '';
@@ -98,6 +105,7 @@ export function renderOpenMetrics(snapshots: readonly MetricSnapshot[]): string 
       }
     } else if (metric.type === 'histogram') {
       const keys = metric.bucketKeys!;
+      const withSum = !keys[0]!.startsWith('-');
       for (const series of metric.series) {
         const buckets = series.buckets!;
         const exemplars = series.exemplars;
@@ -105,7 +113,8 @@ export function renderOpenMetrics(snapshots: readonly MetricSnapshot[]): string 
           out += `${family}_bucket${withLe(series.labelText, keys[i]!)} ${formatValue(buckets[i]!)}${exemplarText(exemplars?.[i])}\n`;
         }
         const labels = braces(series.labelText);
-        out += `${family}_count${labels} ${formatValue(series.count!)}\n${family}_sum${labels} ${formatValue(series.sum!)}\n`;
+        out += `${family}_count${labels} ${formatValue(series.count!)}\n`;
+        if (withSum) out += `${family}_sum${labels} ${formatValue(series.sum!)}\n`;
       }
     } else if (metric.type === 'summary') {
       for (const series of metric.series) {

@@ -40,6 +40,7 @@ export {
 export { Gauge, type GaugeOptions } from './gauge.js';
 export { Histogram, type HistogramOptions } from './histogram.js';
 export { type LabelValues, Metric, type MetricOptions } from './metric.js';
+export { type Negotiated, negotiate } from './negotiate.js';
 export {
   type CollectResult,
   type Collector,

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONTENT_TYPES, generateMetrics } from './exposition.js';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { generateMetrics } from './exposition.js';
+import { negotiate } from './negotiate.js';
 import type { CollectorRegistry } from './registry.js';
+
+const gzip = promisify(gzipCallback);
 
 /** Options of {@link metricsHandler}. */
 export interface MetricsHandlerOptions {
@@ -8,9 +13,30 @@ export interface MetricsHandlerOptions {
   registry?: CollectorRegistry;
 }
 
+// Whether an Accept-Encoding header (RFC 9110, section 12.5.3) allows gzip: named, or `*`, with a non-zero q.
+function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (typeof acceptEncoding !== 'string') return false;
+  let gzipQ: number | undefined;
+  let anyQ: number | undefined;
+  for (const element of acceptEncoding.split(',')) {
+    const [coding = '', ...params] = element.split(';');
+    const name = coding.trim().toLowerCase();
+    let q = 1;
+    for (const param of params) {
+      const [key = '', value = ''] = param.split('=');
+      if (key.trim().toLowerCase() === 'q') q = Number(value.trim());
+    }
+    if (Number.isNaN(q)) continue;
+    if (name === 'gzip' || name === 'x-gzip') gzipQ = q;
+    else if (name === '*') anyQ = q;
+  }
+  return (gzipQ ?? anyQ ?? 0) > 0;
+}
+
 /**
  * A `node:http` request handler that serves the registry's metrics: `GET` (and `HEAD`) answer 200 with the
- * exposition, other methods 405, and a failed read (such as a backend that cannot be reached) 503.
+ * exposition in the format the `Accept` header asks for (see {@link negotiate}), gzipped when `Accept-Encoding`
+ * allows it; other methods answer 405, and a failed read (such as a backend that cannot be reached) 503.
  *
  * @example
  * ```ts
@@ -29,19 +55,26 @@ export function metricsHandler(
       response.end('method not allowed\n');
       return;
     }
-    let body: string;
+    const { format, contentType } = negotiate(request.headers.accept);
+    let body: Buffer;
     try {
-      body = await generateMetrics(options.registry);
+      body = Buffer.from(await generateMetrics(options.registry, { format }), 'utf8');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       response.end(`metrics unavailable: ${reason}\n`);
       return;
     }
-    response.writeHead(200, {
-      'content-type': CONTENT_TYPES.prometheus,
-      'content-length': Buffer.byteLength(body),
-    });
+    const headers: Record<string, string | number> = {
+      'content-type': contentType,
+      vary: 'Accept, Accept-Encoding',
+    };
+    if (acceptsGzip(request.headers['accept-encoding'])) {
+      body = await gzip(body);
+      headers['content-encoding'] = 'gzip';
+    }
+    headers['content-length'] = body.length;
+    response.writeHead(200, headers);
     response.end(request.method === 'HEAD' ? undefined : body);
   };
 }
