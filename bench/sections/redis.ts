@@ -6,7 +6,7 @@
 //   from memory), and a held child's inc() on Redis against the anchors' inc().
 // It starts its own redis-server on a free loopback port and stops it afterwards.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,6 @@ import {
 import { Counter as PromCounter, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
 import { measure, type Timing } from '../lib/measure.js';
 import { anchorTotal, pytheusTotal } from '../lib/readback.js';
-import { RESULTS_DIR, type SectionResult, writeResults } from '../lib/results.js';
 import { defineSection } from '../lib/section.js';
 import { BUCKETS, LATENCIES } from '../lib/workload.js';
 
@@ -217,16 +216,6 @@ function printFigures(figures: RedisFigures): void {
   console.log('(the timed cases below run in the section process, with pytheus on Redis)');
 }
 
-// The runner writes results/redis.json from the timed cases after `after`; the figures measured in `before` are
-// added to that file when this process exits.
-function addFiguresToResults(figures: RedisFigures, startedAt: string): void {
-  const file = path.join(RESULTS_DIR, 'redis.json');
-  if (!existsSync(file)) return;
-  const result = JSON.parse(readFileSync(file, 'utf8')) as SectionResult;
-  if (result.date < startedAt) return;
-  writeResults({ ...result, redis: figures } as SectionResult);
-}
-
 /** An anchor's scrape of the same 1000 histogram series, from memory. */
 function anchorScrape(Registry: typeof PromRegistry, HistogramClass: typeof PromHistogram) {
   const registry = new Registry();
@@ -249,6 +238,7 @@ function anchorScrape(Registry: typeof PromRegistry, HistogramClass: typeof Prom
 }
 
 let server: Server | undefined;
+let figures: RedisFigures | undefined;
 let redisConfigForCases: RedisBackendConfig | undefined;
 
 function histogramRegistry(): { registry: CollectorRegistry; histogram: Histogram<'route'> } {
@@ -266,13 +256,12 @@ export default defineSection({
   title:
     'pytheus on the Redis backend (anchors in memory): held child inc() and a scrape of 1000 histogram series',
   before: async () => {
-    const startedAt = new Date().toISOString();
     server = await startRedis();
     const incMemory = incTimingInChild('memory', server.port);
     const incRedis = incTimingInChild('redis', server.port);
     const commands = await commandsPerMillion(server.port);
     const incRatio = incRedis.ns / incMemory.ns;
-    const figures: RedisFigures = {
+    figures = {
       incMemoryNs: incMemory.ns,
       incRedisNs: incRedis.ns,
       incRatio,
@@ -281,10 +270,11 @@ export default defineSection({
       scriptOperationsPerMillionIncrements: commands.inScripts,
     };
     printFigures(figures);
-    process.once('exit', () => addFiguresToResults(figures, startedAt));
     redisConfigForCases = redisConfig(server.port, 'bench-cases:');
     loadBackend({ backendClass: RedisBackend, backendConfig: redisConfigForCases });
   },
+  // Stored as `extras` in results/redis.json.
+  extras: () => (figures === undefined ? undefined : { ...figures }),
   after: async () => {
     await closeBackend().catch(() => {});
     loadBackend({ backendClass: MemoryBackend });
