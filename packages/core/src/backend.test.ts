@@ -69,6 +69,25 @@ describe('loadBackend', () => {
     expect(await generateMetrics(registry)).toContain('early_total 2\n');
   });
 
+  it('metrics created with registry: null (custom collectors) keep their values in this process', async () => {
+    const config = {};
+    loadBackend({ backendClass: RecordingBackend, backendConfig: config });
+    const registry = new CollectorRegistry();
+    registry.register({
+      *collect() {
+        // A snapshot built on every scrape: under a shared backend it must not add up across scrapes.
+        const jobs = new Counter('collected_jobs_total', 'c', { registry: null });
+        jobs.inc(4);
+        yield jobs;
+      },
+    });
+    const expected =
+      '# HELP collected_jobs_total c\n# TYPE collected_jobs_total counter\ncollected_jobs_total 4\n';
+    expect(await generateMetrics(registry)).toBe(expected);
+    expect(await generateMetrics(registry)).toBe(expected);
+    expect([...RecordingBackend.stores.get(config)!.keys()]).toEqual([]);
+  });
+
   it('binds a metric that is first read (not written) by a scrape', async () => {
     const registry = new CollectorRegistry();
     new Gauge('read_first', 'g', { registry });

@@ -95,6 +95,9 @@ export interface LoadBackendOptions<C> {
   backendConfig?: C;
 }
 
+/** The in-memory backend as loaded by default: also where metrics created with `registry: null` keep values. */
+export const LOCAL_BACKEND: LoadedBackend = Object.freeze({ backendClass: MemoryBackend, backendConfig: {} });
+
 const CONTRACT_METHODS = ['inc', 'dec', 'set', 'get'] as const;
 
 function checkBackendClass(candidate: unknown, source: string): asserts candidate is BackendClass<unknown> {
@@ -147,7 +150,7 @@ function checkBackendConfig(config: unknown, source: string): asserts config is 
 export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
   let loaded: LoadedBackend;
   if (options === undefined) {
-    loaded = backendFromEnvironment() ?? { backendClass: MemoryBackend, backendConfig: {} };
+    loaded = backendFromEnvironment() ?? LOCAL_BACKEND;
   } else {
     if (typeof options !== 'object' || options === null) {
       throw new BackendError(

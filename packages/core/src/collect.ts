@@ -127,9 +127,20 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
     }
   }
   const bucketIndex = new Map(family.bucketKeys?.map((key, i) => [key, i]));
+  // Backends usually hand back one label-values array per series for all of its rows: key it once.
+  const keys = new Map<readonly string[], string>();
   for (const sample of samples) {
     if (sample.labelValues.length !== family.labelNames.length) continue;
-    const key = sampleKey(sample.labelValues, sample.extraLabels);
+    let key: string | undefined;
+    if (sample.extraLabels === undefined) {
+      key = keys.get(sample.labelValues);
+      if (key === undefined) {
+        key = sampleKey(sample.labelValues, undefined);
+        keys.set(sample.labelValues, key);
+      }
+    } else {
+      key = sampleKey(sample.labelValues, sample.extraLabels);
+    }
     let slot = slots.get(key);
     if (slot === undefined) {
       let labelText = renderLabelPairs(family.labelNames, sample.labelValues);
@@ -138,8 +149,8 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
           labelText += `${labelText === '' ? '' : ','}${name}="${escapeLabelValue(value)}"`;
         }
       }
-      const local = family.series.find((series) => sampleKey(series.labelValues, undefined) === key);
-      slot = { labelText, numbers: new Array<number>(step).fill(0), series: local };
+      // Every series of this process is in `slots` already: this one only the backend knows.
+      slot = { labelText, numbers: new Array<number>(step).fill(0), series: undefined };
       slots.set(key, slot);
     }
     let index: number | undefined;

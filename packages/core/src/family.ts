@@ -1,6 +1,7 @@
 import {
   type Backend,
   currentBackend,
+  LOCAL_BACKEND,
   type LoadedBackend,
   type MetricDescriptor,
   type MetricType,
@@ -12,8 +13,12 @@ import { renderLabelPairs } from './escape.js';
 // A Family is the state that a metric and all of its children share: its identity, its label schema, its
 // backend binding, and its series. Users never see it; they hold Metric objects that point at it.
 
-/** One series: a full label set and the backend instances that store its numbers. */
-export class Series {
+/**
+ * One series: a full label set and the backend instances that store its numbers. It is its own
+ * `SeriesDescriptor` for backends, so no descriptor object is kept per series: the memory backend never reads
+ * it, others read it once in their constructor.
+ */
+export class Series implements SeriesDescriptor {
   /** Escaped `a="1",b="2"`, built on first render and reused by every scrape. */
   labelText: string | undefined = undefined;
   /** Backend instance of a counter's or gauge's value. */
@@ -26,27 +31,21 @@ export class Series {
   count: Backend | undefined = undefined;
   /** Latest exemplar of a counter, or of each histogram bucket; in this process only. */
   exemplars: (Exemplar | undefined)[] | undefined = undefined;
-  private descriptor: SeriesDescriptor | undefined = undefined;
 
   constructor(
     readonly family: Family,
     readonly labelValues: readonly string[],
   ) {}
 
-  describe(): SeriesDescriptor {
-    if (this.descriptor === undefined) {
-      const metric = this.family.describe();
-      const labels: Record<string, string> = {};
-      metric.labelNames.forEach((name, i) => {
-        labels[name] = this.labelValues[i]!;
-      });
-      this.descriptor = Object.freeze({
-        metric,
-        labelValues: this.labelValues,
-        labels: Object.freeze(labels),
-      });
-    }
-    return this.descriptor;
+  get metric(): MetricDescriptor {
+    return this.family.describe();
+  }
+
+  get labels(): Readonly<Record<string, string>> {
+    const labels: Record<string, string> = {};
+    const names = this.family.labelNames;
+    for (let i = 0; i < names.length; i++) labels[names[i]!] = this.labelValues[i]!;
+    return Object.freeze(labels);
   }
 
   renderedLabels(): string {
@@ -58,17 +57,16 @@ export class Series {
   /** Creates the backend instances of this series on the family's backend; returns the value's instance. */
   bind(): Backend {
     const { backendClass, backendConfig } = this.family.bind();
-    const descriptor = this.describe();
     const family = this.family;
     if (family.type === 'counter' || family.type === 'gauge') {
-      this.value = new backendClass(backendConfig, descriptor);
+      this.value = new backendClass(backendConfig, this);
     } else {
       if (family.type === 'histogram') {
-        this.buckets = family.bucketKeys!.map((le) => new backendClass(backendConfig, descriptor, le));
+        this.buckets = family.bucketKeys!.map((le) => new backendClass(backendConfig, this, le));
       } else {
-        this.count = new backendClass(backendConfig, descriptor, 'count');
+        this.count = new backendClass(backendConfig, this, 'count');
       }
-      this.sum = new backendClass(backendConfig, descriptor, 'sum');
+      this.sum = new backendClass(backendConfig, this, 'sum');
     }
     return this.value ?? this.sum!;
   }
@@ -108,14 +106,20 @@ export class Family {
     readonly buckets: readonly number[] | undefined,
     readonly multiprocessMode: MultiprocessMode | undefined,
     readonly bucketLabel: (bound: number) => string,
+    /** Values kept in this process whatever backend is loaded: metrics created with `registry: null`. */
+    readonly local: boolean,
   ) {
     this.labelIndex = new Map(labelNames.map((name, i) => [name, i]));
     this.bucketKeys = buckets?.map(bucketLabel);
   }
 
-  /** The backend this family's series store in: fixed at the family's first use. */
+  /**
+   * The backend this family's series store in: fixed at the family's first use. Metrics created with
+   * `registry: null` (those custom collectors build on each scrape) stay in this process' memory, so that a
+   * snapshot taken by one process's collector is never added into numbers that all processes share.
+   */
   bind(): LoadedBackend {
-    if (this.binding === undefined) this.binding = currentBackend();
+    if (this.binding === undefined) this.binding = this.local ? LOCAL_BACKEND : currentBackend();
     return this.binding;
   }
 

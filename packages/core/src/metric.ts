@@ -13,7 +13,10 @@ export interface MetricOptions<L extends string = string> {
   requiredLabels?: readonly L[];
   /** Values for some required labels; `labels()` may override them. */
   defaultLabels?: LabelValues<L>;
-  /** The registry to register in: the default registry when absent, none with `null`. */
+  /**
+   * The registry to register in: the default registry when absent, none with `null`. A metric created with
+   * `registry: null` (as custom collectors do) keeps its values in this process, whatever backend is loaded.
+   */
   registry?: CollectorRegistry | null;
   /** The unit, such as `seconds` or `bytes`, exposed as `# UNIT` in OpenMetrics; the name must end with it. */
   unit?: string;
@@ -103,6 +106,11 @@ export abstract class Metric<L extends string = string> {
       }
     }
     const registry = options?.registry === undefined ? getDefaultRegistry() : options.registry;
+    if (registry !== null && typeof registry?.register !== 'function') {
+      throw new PytheusError(
+        `metric "${name}": registry must be a CollectorRegistry or null, got ${describeValue(registry)}`,
+      );
+    }
     const exposedName = registry ? registry.exposedName(name) : name;
     const family = new Family(
       type,
@@ -114,6 +122,7 @@ export abstract class Metric<L extends string = string> {
       extras.buckets,
       extras.multiprocessMode,
       extras.bucketLabel ?? NO_BUCKET_LABEL,
+      registry === null,
     );
     this._family = family;
     this._values = values;
