@@ -220,8 +220,8 @@ scrape_configs:
     });
   });
 
-  it('parsed it as OpenMetrics: counter samples end in _total, units are known, the scrape is clean', async () => {
-    // In Prometheus text this counter would be stored as `jobs`; OpenMetrics makes it `jobs_total`.
+  it('parsed it as OpenMetrics: counter samples end in _total, # UNIT is read, the scrape is clean', async () => {
+    // A counter created as `jobs` is the family `jobs` with the sample `jobs_total`.
     expect(await values('jobs_total')).toEqual([[{ __name__: 'jobs_total' }, '7']]);
     expect(await values('jobs')).toEqual([]);
     // Only the OpenMetrics parser reads # UNIT.
