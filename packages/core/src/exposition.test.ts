@@ -117,6 +117,20 @@ values{case="max"} 1.7976931348623157e+308
 `);
   });
 
+  it('exposes a counter with _total whatever its name, so both formats give one series name', async () => {
+    const registry = new CollectorRegistry();
+    new Counter('jobs', 'Named without the suffix.', { registry }).inc(2);
+    new Counter('tasks_total', 'Named with it.', { registry }).inc(3);
+    const text = await generateMetrics(registry);
+    expect(text).toBe(
+      '# HELP jobs_total Named without the suffix.\n# TYPE jobs_total counter\njobs_total 2\n' +
+        '# HELP tasks_total Named with it.\n# TYPE tasks_total counter\ntasks_total 3\n',
+    );
+    const openMetrics = await generateMetrics(registry, { format: 'openmetrics' });
+    expect(openMetrics).toContain('\njobs_total 2\n');
+    expect(openMetrics).toContain('\ntasks_total 3\n');
+  });
+
   it('renders an empty registry as an empty string', async () => {
     expect(await generateMetrics(new CollectorRegistry())).toBe('');
   });

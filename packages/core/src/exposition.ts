@@ -50,11 +50,19 @@ function withLe(labelText: string, le: string): string {
   return labelText === '' ? `{le="${le}"}` : `{${labelText},le="${le}"}`;
 }
 
-/** Prometheus text format 0.0.4. */
+/** The family name of a counter: its name without `_total` (OpenMetrics). */
+function counterFamily(name: string): string {
+  return name.endsWith('_total') ? name.slice(0, -6) : name;
+}
+
+/**
+ * Prometheus text format 0.0.4. A counter's samples end in `_total` as in OpenMetrics (a counter created as
+ * `jobs` is exposed as `jobs_total`), so that a series keeps its name whichever format Prometheus negotiates.
+ */
 export function renderPrometheus(snapshots: readonly MetricSnapshot[]): string {
   let out = '';
   for (const metric of snapshots) {
-    const name = metric.name;
+    const name = metric.type === 'counter' ? `${counterFamily(metric.name)}_total` : metric.name;
     out += `# HELP ${name} ${escapeHelp(metric.help)}\n# TYPE ${name} ${metric.type}\n`;
     if (metric.type === 'histogram') {
       const keys = metric.bucketKeys!;
@@ -95,8 +103,7 @@ function exemplarText(exemplar: Exemplar | undefined): string {
 export function renderOpenMetrics(snapshots: readonly MetricSnapshot[]): string {
   let out = '';
   for (const metric of snapshots) {
-    const family =
-      metric.type === 'counter' && metric.name.endsWith('_total') ? metric.name.slice(0, -6) : metric.name;
+    const family = metric.type === 'counter' ? counterFamily(metric.name) : metric.name;
     out += `# HELP ${family} ${escapeOpenMetricsHelp(metric.help)}\n# TYPE ${family} ${metric.type}\n`;
     if (metric.unit !== undefined) out += `# UNIT ${family} ${metric.unit}\n`;
     if (metric.type === 'counter') {

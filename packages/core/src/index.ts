@@ -42,9 +42,9 @@ export { Histogram, type HistogramOptions } from './histogram.js';
 export { type LabelValues, Metric, type MetricOptions } from './metric.js';
 export { type Negotiated, negotiate } from './negotiate.js';
 export {
-  type CollectResult,
   type Collector,
   CollectorRegistry,
+  type CollectResult,
   CustomCollector,
   getDefaultRegistry,
   type RegistryOptions,

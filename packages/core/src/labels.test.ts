@@ -99,10 +99,10 @@ describe('default labels', () => {
     counter.labels({ req1: '1', req2: '2' }).inc(4);
     expect(await generateMetrics(registry)).toBe(
       [
-        '# HELP metric_name desc',
-        '# TYPE metric_name counter',
-        'metric_name{req1="1",req2="me_set!"} 1',
-        'metric_name{req1="1",req2="2"} 4',
+        '# HELP metric_name_total desc',
+        '# TYPE metric_name_total counter',
+        'metric_name_total{req1="1",req2="me_set!"} 1',
+        'metric_name_total{req1="1",req2="2"} 4',
         '',
       ].join('\n'),
     );
@@ -120,7 +120,7 @@ describe('default labels', () => {
     implicit.inc();
     explicit.inc();
     expect(await generateMetrics(registry)).toBe(
-      '# HELP metric_name desc\n# TYPE metric_name counter\nmetric_name{req1="x",req2="d"} 2\n',
+      '# HELP metric_name_total desc\n# TYPE metric_name_total counter\nmetric_name_total{req1="x",req2="d"} 2\n',
     );
   });
 
