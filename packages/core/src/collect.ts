@@ -44,16 +44,16 @@ function width(family: Family): number {
 function readLocal(series: Series, out: Raw[]): void {
   const family = series.family;
   if (family.type === 'counter' || family.type === 'gauge') {
-    out.push((series.value ?? series.bind()).get());
+    out.push((series.value ?? series.bindValue()).get());
     return;
   }
-  if (series.sum === undefined) series.bind();
-  if (family.type === 'histogram') {
-    for (const bucket of series.buckets!) out.push(bucket.get());
+  if (series.numbers === undefined && series.parts === undefined) series.bind();
+  const numbers = series.numbers;
+  if (numbers !== undefined) {
+    for (let i = 0; i < numbers.length; i++) out.push(numbers[i]!);
   } else {
-    out.push(series.count!.get());
+    for (const part of series.parts!) out.push(part.get());
   }
-  out.push(series.sum!.get());
 }
 
 // Turns a series' stored numbers (in `width` order, histogram buckets non-cumulative) into a snapshot.

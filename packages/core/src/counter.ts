@@ -34,7 +34,7 @@ export class Counter<L extends string = string> extends Metric<L> {
       );
     }
     if (options?.exemplar !== undefined) recordExemplar(series, 0, value, options);
-    (series.value ?? series.bind()).inc(value);
+    (series.value ?? series.bindValue()).inc(value);
   }
 
   /**

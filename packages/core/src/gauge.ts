@@ -37,7 +37,7 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const series = this._series;
     if (series === null) throw this._missingLabels();
     if (typeof value !== 'number' || Number.isNaN(value)) throw this._badValue('inc', value);
-    (series.value ?? series.bind()).inc(value);
+    (series.value ?? series.bindValue()).inc(value);
   }
 
   /** Subtracts `value` (default 1). */
@@ -45,7 +45,7 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const series = this._series;
     if (series === null) throw this._missingLabels();
     if (typeof value !== 'number' || Number.isNaN(value)) throw this._badValue('dec', value);
-    (series.value ?? series.bind()).dec(value);
+    (series.value ?? series.bindValue()).dec(value);
   }
 
   /** Sets the value. Any number goes, NaN and infinities included. */
@@ -53,7 +53,7 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const series = this._series;
     if (series === null) throw this._missingLabels();
     if (typeof value !== 'number') throw this._badValue('set', value);
-    (series.value ?? series.bind()).set(value);
+    (series.value ?? series.bindValue()).set(value);
   }
 
   /** Sets the value to the current Unix time in seconds. */

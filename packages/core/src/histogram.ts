@@ -61,9 +61,19 @@ export class Histogram<L extends string = string> extends Metric<L> {
     let index = 0;
     while (value > bounds[index]!) index++;
     if (options?.exemplar !== undefined) recordExemplar(series, index, value, options);
-    if (series.buckets === undefined) series.bind();
-    series.buckets![index]!.inc(1);
-    series.sum!.inc(value);
+    let numbers = series.numbers;
+    if (numbers === undefined && series.parts === undefined) {
+      series.bind();
+      numbers = series.numbers;
+    }
+    if (numbers !== undefined) {
+      numbers[index]! += 1;
+      numbers[numbers.length - 1]! += value;
+    } else {
+      const parts = series.parts!;
+      parts[index]!.inc(1);
+      parts[parts.length - 1]!.inc(value);
+    }
   }
 
   /** Starts a timer; when it stops, its duration in seconds is observed. */

@@ -29,9 +29,18 @@ export class Summary<L extends string = string> extends Metric<L> {
         `summary "${this._family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
       );
     }
-    if (series.count === undefined) series.bind();
-    series.count!.inc(1);
-    series.sum!.inc(value);
+    let numbers = series.numbers;
+    if (numbers === undefined && series.parts === undefined) {
+      series.bind();
+      numbers = series.numbers;
+    }
+    if (numbers !== undefined) {
+      numbers[0]! += 1;
+      numbers[1]! += value;
+    } else {
+      series.parts![0]!.inc(1);
+      series.parts![1]!.inc(value);
+    }
   }
 
   /** Starts a timer; when it stops, its duration in seconds is observed. */
