@@ -34,13 +34,6 @@ export interface MetricSnapshot {
 
 type Raw = number | Promise<number>;
 
-// How many stored numbers a series of each type has: its value; buckets then sum; count then sum.
-function width(family: Family): number {
-  if (family.type === 'histogram') return family.buckets!.length + 1;
-  if (family.type === 'summary') return 2;
-  return 1;
-}
-
 function readLocal(series: Series, out: Raw[]): void {
   const family = series.family;
   if (family.type === 'counter' || family.type === 'gauge') {
@@ -56,7 +49,7 @@ function readLocal(series: Series, out: Raw[]): void {
   }
 }
 
-// Turns a series' stored numbers (in `width` order, histogram buckets non-cumulative) into a snapshot.
+// Turns a series' stored numbers (in `family.partNames` order, histogram buckets non-cumulative) into a snapshot.
 function snapshotOf(
   family: Family,
   labelText: string,
@@ -96,7 +89,7 @@ async function snapshotLocal(family: Family): Promise<SeriesSnapshot[]> {
       throw readError(family, error);
     }
   }
-  const step = width(family);
+  const step = family.width;
   return family.series.map((series, i) =>
     snapshotOf(family, series.renderedLabels(), numbers, i * step, series.exemplars),
   );
@@ -115,7 +108,7 @@ function sampleKey(
 // Builds the snapshot of a family from a backend's batch read: the series this process created come first, in
 // creation order (zero where the backend has nothing yet), then the series only the backend knows, in its order.
 function snapshotFromSamples(family: Family, samples: readonly BackendSample[]): SeriesSnapshot[] {
-  const step = width(family);
+  const step = family.width;
   const slots = new Map<string, { labelText: string; numbers: number[]; series: Series | undefined }>();
   if (family.multiprocessMode !== 'perProcess') {
     for (const series of family.series) {
@@ -126,7 +119,7 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
       });
     }
   }
-  const bucketIndex = new Map(family.bucketKeys?.map((key, i) => [key, i]));
+  const partIndex = new Map(family.partNames?.map((part, i) => [part, i]));
   // Backends usually hand back one label-values array per series for all of its rows: key it once.
   const keys = new Map<readonly string[], string>();
   for (const sample of samples) {
@@ -153,11 +146,7 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
       slot = { labelText, numbers: new Array<number>(step).fill(0), series: undefined };
       slots.set(key, slot);
     }
-    let index: number | undefined;
-    if (family.type === 'counter' || family.type === 'gauge') index = 0;
-    else if (sample.histogramBucket === 'sum') index = step - 1;
-    else if (family.type === 'summary') index = sample.histogramBucket === 'count' ? 0 : undefined;
-    else index = bucketIndex.get(sample.histogramBucket ?? '');
+    const index = family.partNames === undefined ? 0 : partIndex.get(sample.histogramBucket ?? '');
     if (index !== undefined) slot.numbers[index] = sample.value;
   }
   const out: SeriesSnapshot[] = [];

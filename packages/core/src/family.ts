@@ -73,7 +73,7 @@ export class Series implements SeriesDescriptor {
       this.value = new backendClass(backendConfig, this);
       return;
     }
-    const parts = family.type === 'histogram' ? [...family.bucketKeys!, 'sum'] : ['count', 'sum'];
+    const parts = family.partNames!;
     if (backendClass === MemoryBackend) {
       // Filled with a fraction first so the array holds unboxed doubles from the start (sums are fractions).
       this.numbers = new Array<number>(parts.length).fill(0.5).fill(0);
@@ -98,6 +98,13 @@ export class Family {
   readonly labelIndex: ReadonlyMap<string, number>;
   /** Histogram bucket bounds as exposed in `le` (`"0.005"`, `"+Inf"`), aligned with `buckets`. */
   readonly bucketKeys: readonly string[] | undefined;
+  /**
+   * The stored numbers of a histogram or summary series, by the name a backend gets for each: the bucket keys
+   * then `sum` for histograms, `count` then `sum` for summaries; undefined for counters and gauges (one value).
+   */
+  readonly partNames: readonly string[] | undefined;
+  /** How many numbers a series stores: the length of `partNames`, or 1. */
+  readonly width: number;
   /** Every series of this family in creation order; the exposition order. */
   readonly series: Series[] = [];
   /** Fully labelled children, found by walking label values in `labelNames` order. */
@@ -122,6 +129,9 @@ export class Family {
   ) {
     this.labelIndex = new Map(labelNames.map((name, i) => [name, i]));
     this.bucketKeys = buckets?.map(bucketLabel);
+    this.partNames =
+      type === 'histogram' ? [...this.bucketKeys!, 'sum'] : type === 'summary' ? ['count', 'sum'] : undefined;
+    this.width = this.partNames?.length ?? 1;
   }
 
   /**
