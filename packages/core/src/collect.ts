@@ -1,7 +1,7 @@
 import type { BackendSample, LoadedBackend, MetricType } from './backend.js';
 import { BackendError } from './errors.js';
 import { escapeLabelValue, renderLabelPairs } from './escape.js';
-import type { Exemplar, Family, Series } from './family.js';
+import { type Exemplar, type Family, IN_MEMORY } from './family.js';
 import { familyOf } from './metric.js';
 import type { CollectorRegistry } from './registry.js';
 
@@ -34,21 +34,6 @@ export interface MetricSnapshot {
 
 type Raw = number | Promise<number>;
 
-function readLocal(series: Series, out: Raw[]): void {
-  const family = series.family;
-  if (family.type === 'counter' || family.type === 'gauge') {
-    out.push((series.value ?? series.bindValue()).get());
-    return;
-  }
-  if (series.numbers === undefined && series.parts === undefined) series.bind();
-  const numbers = series.numbers;
-  if (numbers !== undefined) {
-    for (let i = 0; i < numbers.length; i++) out.push(numbers[i]!);
-  } else {
-    for (const part of series.parts!) out.push(part.get());
-  }
-}
-
 // Turns a series' stored numbers (in `family.partNames` order, histogram buckets non-cumulative) into a snapshot.
 function snapshotOf(
   family: Family,
@@ -76,23 +61,29 @@ function snapshotOf(
   return exemplars ? { ...snapshot, exemplars } : snapshot;
 }
 
-async function snapshotLocal(family: Family): Promise<SeriesSnapshot[]> {
-  const raw: Raw[] = [];
-  for (const series of family.series) readLocal(series, raw);
-  let numbers: readonly number[];
-  if (raw.every((value) => typeof value === 'number')) {
-    numbers = raw as number[];
-  } else {
-    try {
-      numbers = await Promise.all(raw);
-    } catch (error) {
-      throw readError(family, error);
-    }
+// Reads a family's numbers: straight from memory, or one `get()` per backend instance (awaited together).
+async function readNumbers(family: Family): Promise<readonly number[]> {
+  family.bind();
+  if (family.storage === IN_MEMORY) return family.numbers;
+  const raw = new Array<Raw>(family.count * family.width);
+  for (let i = 0; i < raw.length; i++) raw[i] = family.storeAt(i).get();
+  if (raw.every((value) => typeof value === 'number')) return raw as number[];
+  try {
+    return await Promise.all(raw);
+  } catch (error) {
+    throw readError(family, error);
   }
+}
+
+async function snapshotLocal(family: Family): Promise<SeriesSnapshot[]> {
+  const numbers = await readNumbers(family);
+  const labelTexts = family.renderedLabels();
   const step = family.width;
-  return family.series.map((series, i) =>
-    snapshotOf(family, series.renderedLabels(), numbers, i * step, series.exemplars),
-  );
+  const out = new Array<SeriesSnapshot>(family.count);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = snapshotOf(family, labelTexts[i]!, numbers, i * step, family.exemplars?.get(i));
+  }
+  return out;
 }
 
 function sampleKey(
@@ -109,13 +100,18 @@ function sampleKey(
 // creation order (zero where the backend has nothing yet), then the series only the backend knows, in its order.
 function snapshotFromSamples(family: Family, samples: readonly BackendSample[]): SeriesSnapshot[] {
   const step = family.width;
-  const slots = new Map<string, { labelText: string; numbers: number[]; series: Series | undefined }>();
+  const slots = new Map<string, { labelText: string; numbers: number[]; index: number }>();
   if (family.multiprocessMode !== 'perProcess') {
-    for (const series of family.series) {
-      slots.set(sampleKey(series.labelValues, undefined), {
-        labelText: series.renderedLabels(),
+    const labelTexts = family.renderedLabels();
+    const keys = new Array<string>(family.count);
+    family.walk((index, values) => {
+      keys[index] = sampleKey(values, undefined);
+    });
+    for (let index = 0; index < keys.length; index++) {
+      slots.set(keys[index]!, {
+        labelText: labelTexts[index]!,
         numbers: new Array<number>(step).fill(0),
-        series,
+        index,
       });
     }
   }
@@ -143,7 +139,7 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
         }
       }
       // Every series of this process is in `slots` already: this one only the backend knows.
-      slot = { labelText, numbers: new Array<number>(step).fill(0), series: undefined };
+      slot = { labelText, numbers: new Array<number>(step).fill(0), index: -1 };
       slots.set(key, slot);
     }
     const index = family.partNames === undefined ? 0 : partIndex.get(sample.histogramBucket ?? '');
@@ -151,7 +147,7 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
   }
   const out: SeriesSnapshot[] = [];
   for (const slot of slots.values()) {
-    out.push(snapshotOf(family, slot.labelText, slot.numbers, 0, slot.series?.exemplars));
+    out.push(snapshotOf(family, slot.labelText, slot.numbers, 0, family.exemplars?.get(slot.index)));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { describeValue, ExemplarError } from './errors.js';
 import { renderLabelPairs } from './escape.js';
-import type { Exemplar, Series } from './family.js';
+import type { Exemplar, Family } from './family.js';
 
 /** The exemplar part of an observation's options. */
 export interface ExemplarOptions {
@@ -23,9 +23,18 @@ function codePoints(text: string): number {
   return count;
 }
 
-/** Validates an exemplar and stores it as the latest of `series` at `index` (0, or the histogram bucket). */
-export function recordExemplar(series: Series, index: number, value: number, options: ExemplarOptions): void {
-  const metric = series.family.name;
+/**
+ * Validates an exemplar and stores it as the latest of series `index` of `family` at `slot` (0, or the histogram
+ * bucket).
+ */
+export function recordExemplar(
+  family: Family,
+  index: number,
+  slot: number,
+  value: number,
+  options: ExemplarOptions,
+): void {
+  const metric = family.name;
   const labels = options.exemplar;
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
     throw new ExemplarError(
@@ -60,6 +69,11 @@ export function recordExemplar(series: Series, index: number, value: number, opt
     );
   }
   const exemplar: Exemplar = { labelText: renderLabelPairs(names, values), value, timestamp };
-  if (series.exemplars === undefined) series.exemplars = [];
-  series.exemplars[index] = exemplar;
+  family.exemplars ??= new Map();
+  let latest = family.exemplars.get(index);
+  if (latest === undefined) {
+    latest = [];
+    family.exemplars.set(index, latest);
+  }
+  latest[slot] = exemplar;
 }

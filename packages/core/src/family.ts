@@ -13,32 +13,31 @@ import { renderLabelPairs } from './escape.js';
 
 // A Family is the state that a metric and all of its children share: its identity, its label schema, its
 // backend binding, and its series. Users never see it; they hold Metric objects that point at it.
+//
+// Series are numbered in creation order, and their numbers are stored by that index in one flat array per
+// family, not in an object per series: a series costs its entry in the label tree, its child object (three
+// fields) and its numbers. Label values are not stored per series at all: the tree holds them, and a walk of the
+// tree gives them back when a scrape or a backend needs them.
 
-/**
- * One series: a full label set and the backend instances that store its numbers. It is its own
- * `SeriesDescriptor` for backends, so no descriptor object is kept per series: the memory backend never reads
- * it, others read it once in their constructor.
- */
-export class Series implements SeriesDescriptor {
-  /** Escaped `a="1",b="2"`, built on first render and reused by every scrape. */
-  labelText: string | undefined = undefined;
-  /** Backend instance of a counter's or gauge's value. */
-  value: Backend | undefined = undefined;
-  /**
-   * A histogram's or summary's stored numbers, as backend instances: each bucket's count (not cumulative, `+Inf`
-   * last) then the sum for histograms; the count then the sum for summaries.
-   */
-  parts: Backend[] | undefined = undefined;
-  /**
-   * The same numbers kept inline when the series is on the memory backend: one array instead of an object per
-   * number, which halves a histogram series' heap and saves a call per observation.
-   */
-  numbers: number[] | undefined = undefined;
-  /** Latest exemplar of a counter, or of each histogram bucket; in this process only. */
-  exemplars: (Exemplar | undefined)[] | undefined = undefined;
+/** What the label tree holds at its last level: a fully labelled child, which knows its series index. */
+export interface SeriesHandle {
+  readonly _index: number;
+}
 
+/** Maps the first label value to a map of the second, and so on; the last level maps to a fully labelled child. */
+export type LabelTree = Map<string, LabelTree | SeriesHandle>;
+
+/** An exemplar as stored: its labels already rendered, the value, and an optional timestamp in seconds. */
+export interface Exemplar {
+  readonly labelText: string;
+  readonly value: number;
+  readonly timestamp: number | undefined;
+}
+
+/** What a backend other than the memory backend is told about a series, made when its instances are made. */
+class SeriesInfo implements SeriesDescriptor {
   constructor(
-    readonly family: Family,
+    private readonly family: Family,
     readonly labelValues: readonly string[],
   ) {}
 
@@ -52,46 +51,25 @@ export class Series implements SeriesDescriptor {
     for (let i = 0; i < names.length; i++) labels[names[i]!] = this.labelValues[i]!;
     return Object.freeze(labels);
   }
-
-  renderedLabels(): string {
-    if (this.labelText === undefined)
-      this.labelText = renderLabelPairs(this.family.labelNames, this.labelValues);
-    return this.labelText;
-  }
-
-  /** Binds a counter's or gauge's series and returns its value's backend instance. */
-  bindValue(): Backend {
-    this.bind();
-    return this.value!;
-  }
-
-  /** Creates the storage of this series on the family's backend. */
-  bind(): void {
-    const { backendClass, backendConfig } = this.family.bind();
-    const family = this.family;
-    if (family.type === 'counter' || family.type === 'gauge') {
-      this.value = new backendClass(backendConfig, this);
-      return;
-    }
-    const parts = family.partNames!;
-    if (backendClass === MemoryBackend) {
-      // Filled with a fraction first so the array holds unboxed doubles from the start (sums are fractions).
-      this.numbers = new Array<number>(parts.length).fill(0.5).fill(0);
-    } else {
-      this.parts = parts.map((part) => new backendClass(backendConfig, this, part));
-    }
-  }
 }
 
-/** An exemplar as stored: its labels already rendered, the value, and an optional timestamp in seconds. */
-export interface Exemplar {
-  readonly labelText: string;
-  readonly value: number;
-  readonly timestamp: number | undefined;
+/**
+ * A new array for a family's numbers. A counter's or gauge's starts as small integers, so counting by whole
+ * numbers is integer arithmetic; V8 turns the array into doubles, once, at the first fraction or overflow. A
+ * histogram's or summary's holds a sum, a fraction from its first observation on, so it starts as doubles.
+ */
+function numberArray(integers: boolean): number[] {
+  const array = [integers ? 0 : 0.5];
+  array.length = 0;
+  return array;
 }
 
-/** Maps the first label value to a map of the second, and so on; the last level maps to the leaf (a child). */
-export type LabelTree<T> = Map<string, LabelTree<T> | T>;
+/** {@link Family.storage} before the family's first use. */
+export const UNBOUND = 0;
+/** {@link Family.storage} of a family bound to the memory backend. */
+export const IN_MEMORY = 1;
+/** {@link Family.storage} of a family bound to another backend. */
+export const IN_STORES = 2;
 
 export class Family {
   /** Index of each label name in `labelNames`. */
@@ -105,12 +83,39 @@ export class Family {
   readonly partNames: readonly string[] | undefined;
   /** How many numbers a series stores: the length of `partNames`, or 1. */
   readonly width: number;
-  /** Every series of this family in creation order; the exposition order. */
-  readonly series: Series[] = [];
+  /** How many series the family has; series `i` stores its numbers at `[i * width, (i + 1) * width)`. */
+  count = 0;
   /** Fully labelled children, found by walking label values in `labelNames` order. */
-  readonly tree: LabelTree<unknown> = new Map();
+  readonly tree: LabelTree = new Map();
+  /**
+   * Every series' numbers when the family is bound to the memory backend: a counter's or gauge's value, a
+   * histogram's bucket counts (not cumulative, `+Inf` last) then its sum, a summary's count then its sum. Empty
+   * before the family is bound and when it is bound to another backend. It is an array from the start, never
+   * null, so that V8 knows the field's type and a write through it stays a few instructions.
+   */
+  readonly numbers: number[];
+  /**
+   * Where writes go: {@link UNBOUND} before the family's first use, then {@link IN_MEMORY} (to `numbers`) or
+   * {@link IN_STORES} (to `stores`). A small integer rather than a boolean: V8 keeps the field's type exact, so
+   * the test on every write stays one comparison.
+   */
+  storage: number = UNBOUND;
+  /**
+   * The same numbers as backend instances (`index * width + part`), once the family is bound to any other
+   * backend; a series' instances are made at its first write or read (see `storeAt`).
+   */
+  readonly stores: Backend[] = [];
+  /** Latest exemplar of a counter series (at 0) or of each histogram bucket, by series index; in this process. */
+  exemplars: Map<number, (Exemplar | undefined)[]> | undefined = undefined;
   private binding: LoadedBackend | undefined = undefined;
   private descriptor: MetricDescriptor | undefined = undefined;
+  /** The metric object that the constructor returned, and its label values (defaults, or undefined). */
+  root: object | undefined = undefined;
+  rootValues: readonly (string | undefined)[] = [];
+  /** Escaped `a="1",b="2"` of each series, by index: rendered at a series' first scrape and kept. */
+  private readonly labelTexts: string[] = [];
+  /** Label values by series index, built only when something asks for a child's values. */
+  private valueCache: (readonly string[])[] | undefined = undefined;
 
   constructor(
     readonly type: MetricType,
@@ -132,6 +137,7 @@ export class Family {
     this.partNames =
       type === 'histogram' ? [...this.bucketKeys!, 'sum'] : type === 'summary' ? ['count', 'sum'] : undefined;
     this.width = this.partNames?.length ?? 1;
+    this.numbers = numberArray(this.partNames === undefined);
   }
 
   /**
@@ -140,13 +146,127 @@ export class Family {
    * snapshot taken by one process's collector is never added into numbers that all processes share.
    */
   bind(): LoadedBackend {
-    if (this.binding === undefined) this.binding = this.local ? LOCAL_BACKEND : currentBackend();
+    if (this.binding === undefined) {
+      const binding = this.local ? LOCAL_BACKEND : currentBackend();
+      this.binding = binding;
+      if (binding.backendClass === MemoryBackend) {
+        for (let i = this.count * this.width; i > 0; i--) this.numbers.push(0);
+        this.storage = IN_MEMORY;
+      } else {
+        // Backend instances are made at a series' first write or read, not here: a multi-process backend shows a
+        // series of this process only once this process has used it.
+        this.storage = IN_STORES;
+      }
+    }
     return this.binding;
   }
 
   /** The backend if the family is bound already, without binding it. */
   get boundBackend(): LoadedBackend | undefined {
     return this.binding;
+  }
+
+  /** Adds a series with these label values (in `labelNames` order, kept: not to be changed) and returns its index. */
+  addSeries(values: readonly string[]): number {
+    const index = this.count++;
+    if (this.storage === IN_MEMORY) {
+      for (let i = this.width; i > 0; i--) this.numbers.push(0);
+    }
+    if (this.valueCache !== undefined) this.valueCache[index] = values;
+    return index;
+  }
+
+  /**
+   * Writes to the number at `position` (`index * width + part`) of a family that is not known to be in memory:
+   * binds the family on its first use, then writes to memory or to the number's backend instance. Metric writes
+   * come here when `storage` is not {@link IN_MEMORY}; it is small so that V8 inlines it into them.
+   */
+  write(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
+    const store = this.stores[position];
+    if (store !== undefined) store[operation](value);
+    else this.writeFirst(operation, position, value);
+  }
+
+  // The first write of a number not in memory: binds the family on its first use, makes the backend instances of
+  // the series on their first use.
+  private writeFirst(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
+    this.bind();
+    if (this.storage === IN_STORES) {
+      this.storeAt(position)[operation](value);
+    } else if (operation === 'inc') {
+      this.numbers[position]! += value;
+    } else if (operation === 'dec') {
+      this.numbers[position]! -= value;
+    } else {
+      this.numbers[position] = value;
+    }
+  }
+
+  /** The backend instance of the number at `position`, made (with its series' others) on first use. */
+  storeAt(position: number): Backend {
+    return this.stores[position] ?? this.makeStores(position);
+  }
+
+  private makeStores(position: number): Backend {
+    const stores = this.stores;
+    const { backendClass, backendConfig } = this.binding!;
+    const index = Math.floor(position / this.width);
+    const info = new SeriesInfo(this, this.valuesOf(index));
+    const parts = this.partNames;
+    if (parts === undefined) {
+      stores[index] = new backendClass(backendConfig, info);
+    } else {
+      for (let i = 0; i < parts.length; i++) {
+        stores[index * parts.length + i] = new backendClass(backendConfig, info, parts[i]);
+      }
+    }
+    return stores[position]!;
+  }
+
+  /**
+   * Calls `visit` with every series' index and label values. `values` is reused between calls: copy it to keep
+   * it.
+   */
+  walk(visit: (index: number, values: readonly string[]) => void): void {
+    const depth = this.labelNames.length;
+    if (depth === 0) {
+      if (this.count > 0) visit(0, []);
+      return;
+    }
+    const values = new Array<string>(depth);
+    const descend = (node: LabelTree, level: number): void => {
+      for (const [value, next] of node) {
+        values[level] = value;
+        if (level === depth - 1) visit((next as SeriesHandle)._index, values);
+        else descend(next as LabelTree, level + 1);
+      }
+    };
+    descend(this.tree, 0);
+  }
+
+  /** The label values of series `index`. The first call walks the tree once; later calls look them up. */
+  valuesOf(index: number): readonly string[] {
+    if (this.valueCache === undefined) {
+      const cache = new Array<readonly string[]>(this.count);
+      this.walk((i, values) => {
+        cache[i] = values.slice();
+      });
+      this.valueCache = cache;
+    }
+    return this.valueCache[index]!;
+  }
+
+  /** Every series' escaped label pairs (`a="1",b="2"`), by index. Series new since the last call are rendered. */
+  renderedLabels(): readonly string[] {
+    const texts = this.labelTexts;
+    const rendered = texts.length;
+    if (rendered < this.count) {
+      texts.length = this.count;
+      this.walk((index, values) => {
+        if (index >= rendered) texts[index] = renderLabelPairs(this.labelNames, values);
+      });
+    }
+    return texts;
   }
 
   describe(): MetricDescriptor {

@@ -1,5 +1,6 @@
-import type { MultiprocessMode } from './backend.js';
+import type { Backend, MultiprocessMode } from './backend.js';
 import { describeValue, InvalidValueError, PytheusError } from './errors.js';
+import { IN_MEMORY, IN_STORES } from './family.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, Tracker, wrapWith } from './timing.js';
 
@@ -34,26 +35,40 @@ export class Gauge<L extends string = string> extends Metric<L> {
 
   /** Adds `value` (default 1). */
   inc(value = 1): void {
-    const series = this._series;
-    if (series === null) throw this._missingLabels();
-    if (typeof value !== 'number' || Number.isNaN(value)) throw this._badValue('inc', value);
-    (series.value ?? series.bindValue()).inc(value);
+    const index = this._index;
+    const family = this._family;
+    // As in Counter.inc: tests, then a straight-line write.
+    if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('inc', value);
+    if (family.storage === IN_MEMORY) family.numbers[index]! += value;
+    else if (family.storage === IN_STORES) ((this._own as Backend | null) ?? this._store()).inc(value);
+    else family.write('inc', index, value);
   }
 
   /** Subtracts `value` (default 1). */
   dec(value = 1): void {
-    const series = this._series;
-    if (series === null) throw this._missingLabels();
-    if (typeof value !== 'number' || Number.isNaN(value)) throw this._badValue('dec', value);
-    (series.value ?? series.bindValue()).dec(value);
+    const index = this._index;
+    const family = this._family;
+    if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('dec', value);
+    if (family.storage === IN_MEMORY) family.numbers[index]! -= value;
+    else if (family.storage === IN_STORES) ((this._own as Backend | null) ?? this._store()).dec(value);
+    else family.write('dec', index, value);
   }
 
   /** Sets the value. Any number goes, NaN and infinities included. */
   set(value: number): void {
-    const series = this._series;
-    if (series === null) throw this._missingLabels();
-    if (typeof value !== 'number') throw this._badValue('set', value);
-    (series.value ?? series.bindValue()).set(value);
+    const index = this._index;
+    const family = this._family;
+    if (index < 0 || typeof value !== 'number') throw this._rejection('set', value);
+    if (family.storage === IN_MEMORY) family.numbers[index] = value;
+    else if (family.storage === IN_STORES) ((this._own as Backend | null) ?? this._store()).set(value);
+    else family.write('set', index, value);
+  }
+
+  private _rejection(method: 'inc' | 'dec' | 'set', value: unknown): PytheusError {
+    if (this._index < 0) return this._missingLabels();
+    return new InvalidValueError(
+      `gauge "${this._family.name}": ${method}() takes a number${method === 'set' ? '' : ' that is not NaN'}, got ${describeValue(value)}`,
+    );
   }
 
   /** Sets the value to the current Unix time in seconds. */
@@ -71,37 +86,31 @@ export class Gauge<L extends string = string> extends Metric<L> {
   trackInprogressFunction<A extends unknown[], R, T>(
     fn: (this: T, ...args: A) => R,
   ): (this: T, ...args: A) => R {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return wrapWith(fn, () => this.trackInprogress());
   }
 
   /** A method decorator that counts the calls of the method in progress. */
   trackInprogressMethod(): MethodDecorator {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return decorateWith(() => this.trackInprogress());
   }
 
   /** Starts a timer; when it stops, the gauge is set to the duration in seconds. */
   time(): Timer {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return startTimer((seconds) => this.set(seconds));
   }
 
   /** Wraps `fn` (sync or async) so that each call sets the gauge to its duration in seconds. */
   timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return wrapWith(fn, () => this.time());
   }
 
   /** A method decorator that sets the gauge to each call's duration in seconds. */
   timeMethod(): MethodDecorator {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return decorateWith(() => this.time());
-  }
-
-  private _badValue(method: string, value: unknown): InvalidValueError {
-    return new InvalidValueError(
-      `gauge "${this._family.name}": ${method}() takes a number${method === 'set' ? '' : ' that is not NaN'}, got ${describeValue(value)}`,
-    );
   }
 }

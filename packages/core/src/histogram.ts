@@ -1,6 +1,7 @@
 import { DEFAULT_BUCKETS, normalizeBuckets } from './buckets.js';
 import { describeValue, InvalidValueError } from './errors.js';
 import { type ExemplarOptions, recordExemplar } from './exemplars.js';
+import { IN_MEMORY } from './family.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
@@ -49,48 +50,62 @@ export class Histogram<L extends string = string> extends Metric<L> {
    * `options.exemplar` attaches an exemplar to the bucket the value falls in.
    */
   observe(value: number, options?: ExemplarOptions): void {
-    const series = this._series;
-    if (series === null) throw this._missingLabels();
+    const index = this._index;
+    const family = this._family;
+    // As in Counter.inc: tests, then straight-line writes.
+    if (index < 0 || options !== undefined || typeof value !== 'number' || Number.isNaN(value)) {
+      this._observeChecked(value, options);
+      return;
+    }
+    const bounds = family.buckets!;
+    // `+Inf` is the last bound, so the scan always stops.
+    let bucket = 0;
+    while (value > bounds[bucket]!) bucket++;
+    const width = family.width;
+    const offset = index * width;
+    if (family.storage === IN_MEMORY) {
+      const numbers = family.numbers;
+      numbers[offset + bucket]! += 1;
+      numbers[offset + width - 1]! += value;
+    } else {
+      family.write('inc', offset + bucket, 1);
+      family.write('inc', offset + width - 1, value);
+    }
+  }
+
+  private _observeChecked(value: number, options: ExemplarOptions | undefined): void {
+    const index = this._index;
+    const family = this._family;
+    if (index < 0) throw this._missingLabels();
     if (typeof value !== 'number' || Number.isNaN(value)) {
       throw new InvalidValueError(
-        `histogram "${this._family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
+        `histogram "${family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
       );
     }
-    const bounds = this._family.buckets!;
-    // `+Inf` is the last bound, so the scan always stops.
-    let index = 0;
-    while (value > bounds[index]!) index++;
-    if (options?.exemplar !== undefined) recordExemplar(series, index, value, options);
-    let numbers = series.numbers;
-    if (numbers === undefined && series.parts === undefined) {
-      series.bind();
-      numbers = series.numbers;
-    }
-    if (numbers !== undefined) {
-      numbers[index]! += 1;
-      numbers[numbers.length - 1]! += value;
-    } else {
-      const parts = series.parts!;
-      parts[index]!.inc(1);
-      parts[parts.length - 1]!.inc(value);
-    }
+    const bounds = family.buckets!;
+    let bucket = 0;
+    while (value > bounds[bucket]!) bucket++;
+    if (options?.exemplar !== undefined) recordExemplar(family, index, bucket, value, options);
+    const width = family.width;
+    family.write('inc', index * width + bucket, 1);
+    family.write('inc', index * width + width - 1, value);
   }
 
   /** Starts a timer; when it stops, its duration in seconds is observed. */
   time(): Timer {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return startTimer((seconds) => this.observe(seconds));
   }
 
   /** Wraps `fn` (sync or async) so that each call's duration in seconds is observed. */
   timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return wrapWith(fn, () => this.time());
   }
 
   /** A method decorator that observes each call's duration in seconds. */
   timeMethod(): MethodDecorator {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return decorateWith(() => this.time());
   }
 }

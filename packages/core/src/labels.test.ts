@@ -74,6 +74,57 @@ describe('required labels', () => {
   });
 });
 
+describe('series kept by the family', () => {
+  // A series' label values live in the label tree, not in its child: these read them back.
+  it('gives a full child its label values, also for series created after the first read', () => {
+    const counter = new Counter('jobs_total', 'Jobs', { registry, requiredLabels: ['queue', 'status'] });
+    const first = counter.labels({ queue: 'mail', status: 'ok' });
+    expect(first.labelValues).toEqual({ queue: 'mail', status: 'ok' });
+    const second = counter.labels({ queue: 'sms', status: 'failed' });
+    expect(second.labelValues).toEqual({ queue: 'sms', status: 'failed' });
+    expect(first.labels({ status: 'failed' }).labelValues).toEqual({ queue: 'mail', status: 'failed' });
+    const defaulted = new Counter('runs_total', 'Runs', {
+      registry,
+      requiredLabels: ['env'],
+      defaultLabels: { env: 'prod' },
+    });
+    expect(defaulted.labelValues).toEqual({ env: 'prod' });
+    expect(defaulted.labels({ env: 'dev' }).labelValues).toEqual({ env: 'dev' });
+  });
+
+  it('exposes series in creation order, whatever the order of their label values', async () => {
+    const counter = new Counter('jobs_total', 'Jobs', { registry, requiredLabels: ['queue', 'status'] });
+    counter.labels({ queue: 'b', status: '2' }).inc();
+    counter.labels({ queue: 'a', status: '1' }).inc(2);
+    counter.labels({ queue: 'b', status: '1' }).inc(3);
+    const lines = (await generateMetrics(registry))
+      .split('\n')
+      .filter((line) => line.startsWith('jobs_total{'));
+    expect(lines).toEqual([
+      'jobs_total{queue="b",status="2"} 1',
+      'jobs_total{queue="a",status="1"} 2',
+      'jobs_total{queue="b",status="1"} 3',
+    ]);
+    // A series created after a scrape is rendered at the next one, after the others.
+    counter.labels({ queue: 'a', status: '2' }).inc(4);
+    expect(await generateMetrics(registry)).toContain(
+      'jobs_total{queue="b",status="1"} 3\njobs_total{queue="a",status="2"} 4\n',
+    );
+  });
+
+  it('counts by fractions and past the small-integer range without losing precision', async () => {
+    const counter = new Counter('bytes_total', 'Bytes', { registry, requiredLabels: ['dir'] });
+    const inbound = counter.labels({ dir: 'in' });
+    inbound.inc(2 ** 31 - 1);
+    inbound.inc(2);
+    counter.labels({ dir: 'out' }).inc(0.25);
+    counter.labels({ dir: 'out' }).inc(0.5);
+    const text = await generateMetrics(registry);
+    expect(text).toContain('bytes_total{dir="in"} 2147483649\n');
+    expect(text).toContain('bytes_total{dir="out"} 0.75\n');
+  });
+});
+
 describe('default labels', () => {
   it('makes a metric observable when defaults cover every label, and exposes it from the start', async () => {
     const counter = new Counter('visits_total', 'Visits', {

@@ -1,6 +1,6 @@
-import type { MetricType, MultiprocessMode } from './backend.js';
+import type { Backend, MetricType, MultiprocessMode } from './backend.js';
 import { describeValue, InvalidNameError, LabelError, MissingLabelsError, PytheusError } from './errors.js';
-import { Family, type LabelTree, Series } from './family.js';
+import { Family, type LabelTree, type SeriesHandle } from './family.js';
 import { validateLabelName, validateMetricName } from './names.js';
 import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
 
@@ -42,10 +42,15 @@ const NO_BUCKET_LABEL = (bound: number) => String(bound);
 export abstract class Metric<L extends string = string> {
   /** @internal */
   declare protected readonly _family: Family;
-  /** @internal Label values set at this level, defaults included, in `labelNames` order. */
-  declare protected readonly _values: readonly (string | undefined)[];
-  /** @internal The series this metric observes into, or null while labels are missing. */
-  declare protected _series: Series | null;
+  /** @internal The index of the series this metric observes into in its family, or -1 while labels are missing. */
+  declare readonly _index: number;
+  /**
+   * @internal What this object holds itself. While labels are missing: the label values set so far, defaults
+   * included, in `labelNames` order. Once every label has a value (the family then knows the values): the backend
+   * instance of a counter's or gauge's value when the family stores elsewhere than memory, once written, else
+   * null. One field for both keeps a child at three fields.
+   */
+  declare protected _own: readonly (string | undefined)[] | Backend | null;
 
   constructor(
     type: MetricType,
@@ -124,14 +129,20 @@ export abstract class Metric<L extends string = string> {
       extras.bucketLabel ?? NO_BUCKET_LABEL,
       registry === null,
     );
-    this._family = family;
-    this._values = values;
-    this._series = null;
+    // The metric object is made by the same constructor as its children rather than being `this`: all of them
+    // then share one shape, and the methods they share stay monomorphic (V8 would see two maps at every write).
+    const self = new (childConstructor(new.target.prototype))(family, -1, values);
+    family.root = self;
+    family.rootValues = values;
     // A metric whose labels all have values is itself the series for those values, and is exposed from the start.
     if (values.every((value) => value !== undefined)) {
-      this._series = labelNames.length === 0 ? newSeries(family, []) : this._leaf(values as string[])._series;
+      (self as { _index: number })._index =
+        labelNames.length === 0 ? family.addSeries([]) : self._leaf(values as string[])._index;
+      self._own = null;
     }
-    registry?.register(this);
+    registry?.register(self);
+    // biome-ignore lint/correctness/noConstructorReturn: see above.
+    return self as this;
   }
 
   /** The metric's name, as given. */
@@ -157,8 +168,9 @@ export abstract class Metric<L extends string = string> {
   /** The label values set on this metric or child so far (defaults included). */
   get labelValues(): LabelValues<L> {
     const out: Record<string, string> = {};
+    const values = this._fixedValues();
     this._family.labelNames.forEach((label, i) => {
-      const value = this._values[i];
+      const value = values[i];
       if (value !== undefined) out[label] = value;
     });
     return out as LabelValues<L>;
@@ -166,7 +178,7 @@ export abstract class Metric<L extends string = string> {
 
   /** Whether every label has a value, so that this metric or child can be observed. */
   get observable(): boolean {
-    return this._series !== null;
+    return this._index >= 0;
   }
 
   /**
@@ -183,8 +195,8 @@ export abstract class Metric<L extends string = string> {
   labels(values: LabelValues<L>): this {
     const family = this._family;
     const names = family.labelNames;
-    const fixed = this._values;
     if (names.length === 0) return this._labelsSlow(values);
+    const fixed = this._fixedValues();
     // Fast path: walk the tree of cached children while reading values; anything unusual takes the slow path,
     // which validates and explains.
     let node: unknown = family.tree;
@@ -198,7 +210,7 @@ export abstract class Metric<L extends string = string> {
         if (typeof value !== 'string') return this._labelsSlow(values);
         found++;
       }
-      node = (node as LabelTree<unknown>).get(value as string);
+      node = (node as LabelTree).get(value as string);
       if (node === undefined) return this._labelsSlow(values);
     }
     let given = 0;
@@ -215,7 +227,7 @@ export abstract class Metric<L extends string = string> {
         `metric "${family.name}": labels() takes an object of label values, got ${describeValue(given)}`,
       );
     }
-    const values = this._values.slice();
+    const values = this._fixedValues().slice();
     for (const label of Object.keys(given)) {
       const index = family.labelIndex.get(label);
       if (index === undefined) {
@@ -232,10 +244,31 @@ export abstract class Metric<L extends string = string> {
       values[index] = value;
     }
     if (values.every((value) => value !== undefined)) return this._leaf(values as string[]);
-    return this._child(values, null);
+    return this._child(-1, values);
   }
 
-  /** @internal The cached fully labelled child for `values`, created on first use. */
+  /** @internal The label values of this metric or child, those a full child's family keeps included. */
+  protected _fixedValues(): readonly (string | undefined)[] {
+    if (this._index < 0) return this._own as readonly (string | undefined)[];
+    // The root's own values are at hand; another full child's are looked up by index.
+    const family = this._family;
+    return this === family.root ? family.rootValues : family.valuesOf(this._index);
+  }
+
+  /**
+   * @internal The backend instance of a full counter's or gauge's value when its family stores elsewhere than
+   * memory: made at the first write and kept in `_own`, so later writes reach it in one step.
+   */
+  protected _store(): Backend {
+    const store = this._family.storeAt(this._index);
+    this._own = store;
+    return store;
+  }
+
+  /**
+   * @internal The cached fully labelled child for `values`, created with its series on first use. `values` is
+   * kept: pass an array no one changes.
+   */
   protected _leaf(values: readonly string[]): this {
     const family = this._family;
     const names = family.labelNames;
@@ -243,7 +276,7 @@ export abstract class Metric<L extends string = string> {
     if (names.length === 0) return this;
     let node = family.tree;
     for (let i = 0; i < names.length - 1; i++) {
-      let next = node.get(values[i]!) as LabelTree<unknown> | undefined;
+      let next = node.get(values[i]!) as LabelTree | undefined;
       if (next === undefined) {
         next = new Map();
         node.set(values[i]!, next);
@@ -253,31 +286,23 @@ export abstract class Metric<L extends string = string> {
     const last = values[names.length - 1]!;
     let leaf = node.get(last) as this | undefined;
     if (leaf === undefined) {
-      const series = newSeries(family, values.slice());
-      leaf = this._child(series.labelValues, series);
+      leaf = this._child(family.addSeries(values), null);
       node.set(last, leaf);
     }
     return leaf;
   }
 
   /** @internal A metric object of the same class that shares the family. */
-  protected _child(values: readonly (string | undefined)[], series: Series | null): this {
-    const child = Object.create(Object.getPrototypeOf(this)) as {
-      _family: Family;
-      _values: readonly (string | undefined)[];
-      _series: Series | null;
-    };
-    // Same fields in the same order as the constructor, so roots and children share a shape.
-    child._family = this._family;
-    child._values = values;
-    child._series = series;
-    return child as unknown as this;
+  protected _child(index: number, values: readonly (string | undefined)[] | null): this {
+    const Child = childConstructor(Object.getPrototypeOf(this));
+    return new Child(this._family, index, values) as this;
   }
 
   /** @internal The error for an observation that still lacks labels. */
   protected _missingLabels(): MissingLabelsError {
     const family = this._family;
-    const missing = family.labelNames.filter((_, i) => this._values[i] === undefined);
+    const values = this._fixedValues();
+    const missing = family.labelNames.filter((_, i) => values[i] === undefined);
     return new MissingLabelsError(
       `metric "${family.name}": cannot observe before every label has a value; missing ${listLabels(missing)} (set them with labels())`,
       missing,
@@ -285,10 +310,34 @@ export abstract class Metric<L extends string = string> {
   }
 }
 
-function newSeries(family: Family, values: readonly string[]): Series {
-  const series = new Series(family, values);
-  family.series.push(series);
-  return series;
+type ChildConstructor = new (
+  family: Family,
+  index: number,
+  values: readonly (string | undefined)[] | null,
+) => Metric & SeriesHandle;
+
+const childConstructors = new WeakMap<object, ChildConstructor>();
+
+// Children are made by a plain constructor whose prototype is the metric's own, one per metric class: it sets the
+// three fields and nothing else, so V8 sizes a child at exactly three fields, and every child of a class shares one
+// shape whatever its family.
+function childConstructor(prototype: object): ChildConstructor {
+  let Child = childConstructors.get(prototype);
+  if (Child === undefined) {
+    Child = function (
+      this: { _family: Family; _index: number; _own: readonly (string | undefined)[] | null },
+      family: Family,
+      index: number,
+      values: readonly (string | undefined)[] | null,
+    ) {
+      this._family = family;
+      this._index = index;
+      this._own = values;
+    } as unknown as ChildConstructor;
+    Child.prototype = prototype as Metric & SeriesHandle;
+    childConstructors.set(prototype, Child);
+  }
+  return Child;
 }
 
 function listLabels(names: readonly string[]): string {

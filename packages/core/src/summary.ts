@@ -1,4 +1,5 @@
 import { describeValue, InvalidValueError } from './errors.js';
+import { IN_MEMORY } from './family.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
@@ -22,42 +23,40 @@ export class Summary<L extends string = string> extends Metric<L> {
 
   /** Records one observation. NaN and non-numbers throw an {@link InvalidValueError} and change nothing. */
   observe(value: number): void {
-    const series = this._series;
-    if (series === null) throw this._missingLabels();
-    if (typeof value !== 'number' || Number.isNaN(value)) {
+    const index = this._index;
+    const family = this._family;
+    // As in Counter.inc: tests, then straight-line writes.
+    if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) {
+      if (index < 0) throw this._missingLabels();
       throw new InvalidValueError(
-        `summary "${this._family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
+        `summary "${family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
       );
     }
-    let numbers = series.numbers;
-    if (numbers === undefined && series.parts === undefined) {
-      series.bind();
-      numbers = series.numbers;
-    }
-    if (numbers !== undefined) {
-      numbers[0]! += 1;
-      numbers[1]! += value;
+    if (family.storage === IN_MEMORY) {
+      const numbers = family.numbers;
+      numbers[index * 2]! += 1;
+      numbers[index * 2 + 1]! += value;
     } else {
-      series.parts![0]!.inc(1);
-      series.parts![1]!.inc(value);
+      family.write('inc', index * 2, 1);
+      family.write('inc', index * 2 + 1, value);
     }
   }
 
   /** Starts a timer; when it stops, its duration in seconds is observed. */
   time(): Timer {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return startTimer((seconds) => this.observe(seconds));
   }
 
   /** Wraps `fn` (sync or async) so that each call's duration in seconds is observed. */
   timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return wrapWith(fn, () => this.time());
   }
 
   /** A method decorator that observes each call's duration in seconds. */
   timeMethod(): MethodDecorator {
-    if (this._series === null) throw this._missingLabels();
+    if (this._index < 0) throw this._missingLabels();
     return decorateWith(() => this.time());
   }
 }
