@@ -1,6 +1,5 @@
 import type { Backend, MultiprocessMode } from './backend.js';
 import { describeValue, InvalidValueError, PytheusError } from './errors.js';
-import { IN_MEMORY, IN_STORES } from './family.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, Tracker, wrapWith } from './timing.js';
 
@@ -37,10 +36,10 @@ export class Gauge<L extends string = string> extends Metric<L> {
   inc(value = 1): void {
     const index = this._index;
     const family = this._family;
-    // As in Counter.inc: tests, then a straight-line write.
+    // As in Counter.inc: tests, then a straight-line write (`storage` 1 is IN_MEMORY, 2 IN_STORES).
     if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('inc', value);
-    if (family.storage === IN_MEMORY) family.numbers[index]! += value;
-    else if (family.storage === IN_STORES) ((this._own as Backend | null) ?? this._store()).inc(value);
+    if (family.storage === 1) family.numbers[index]! += value;
+    else if (family.storage === 2) ((this._own as Backend | null) ?? this._store()).inc(value);
     else family.write('inc', index, value);
   }
 
@@ -49,8 +48,8 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const index = this._index;
     const family = this._family;
     if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('dec', value);
-    if (family.storage === IN_MEMORY) family.numbers[index]! -= value;
-    else if (family.storage === IN_STORES) ((this._own as Backend | null) ?? this._store()).dec(value);
+    if (family.storage === 1) family.numbers[index]! -= value;
+    else if (family.storage === 2) ((this._own as Backend | null) ?? this._store()).dec(value);
     else family.write('dec', index, value);
   }
 
@@ -59,8 +58,8 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const index = this._index;
     const family = this._family;
     if (index < 0 || typeof value !== 'number') throw this._rejection('set', value);
-    if (family.storage === IN_MEMORY) family.numbers[index] = value;
-    else if (family.storage === IN_STORES) ((this._own as Backend | null) ?? this._store()).set(value);
+    if (family.storage === 1) family.numbers[index] = value;
+    else if (family.storage === 2) ((this._own as Backend | null) ?? this._store()).set(value);
     else family.write('set', index, value);
   }
 

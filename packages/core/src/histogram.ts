@@ -1,7 +1,6 @@
 import { DEFAULT_BUCKETS, normalizeBuckets } from './buckets.js';
 import { describeValue, InvalidValueError } from './errors.js';
 import { type ExemplarOptions, recordExemplar } from './exemplars.js';
-import { IN_MEMORY } from './family.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
@@ -52,7 +51,7 @@ export class Histogram<L extends string = string> extends Metric<L> {
   observe(value: number, options?: ExemplarOptions): void {
     const index = this._index;
     const family = this._family;
-    // As in Counter.inc: tests, then straight-line writes.
+    // As in Counter.inc: tests, then straight-line writes (`storage` 1 is IN_MEMORY).
     if (index < 0 || options !== undefined || typeof value !== 'number' || Number.isNaN(value)) {
       this._observeChecked(value, options);
       return;
@@ -63,7 +62,7 @@ export class Histogram<L extends string = string> extends Metric<L> {
     while (value > bounds[bucket]!) bucket++;
     const width = family.width;
     const offset = index * width;
-    if (family.storage === IN_MEMORY) {
+    if (family.storage === 1) {
       const numbers = family.numbers;
       numbers[offset + bucket]! += 1;
       numbers[offset + width - 1]! += value;

@@ -131,15 +131,17 @@ export abstract class Metric<L extends string = string> {
     );
     // The metric object is made by the same constructor as its children rather than being `this`: all of them
     // then share one shape, and the methods they share stay monomorphic (V8 would see two maps at every write).
-    const self = new (childConstructor(new.target.prototype))(family, -1, values);
+    // Its fields are final when it is made, which lets V8 fold them into code that uses this metric object.
+    const Child = childConstructor(new.target.prototype);
+    // A metric whose labels all have values is itself the series for those values, and is exposed from the start.
+    let index = -1;
+    if (values.every((value) => value !== undefined)) {
+      index =
+        labelNames.length === 0 ? family.addSeries([]) : leafOf(family, Child, values as string[])._index;
+    }
+    const self = new Child(family, index, index < 0 ? values : null);
     family.root = self;
     family.rootValues = values;
-    // A metric whose labels all have values is itself the series for those values, and is exposed from the start.
-    if (values.every((value) => value !== undefined)) {
-      (self as { _index: number })._index =
-        labelNames.length === 0 ? family.addSeries([]) : self._leaf(values as string[])._index;
-      self._own = null;
-    }
     registry?.register(self);
     // biome-ignore lint/correctness/noConstructorReturn: see above.
     return self as this;
@@ -270,26 +272,9 @@ export abstract class Metric<L extends string = string> {
    * kept: pass an array no one changes.
    */
   protected _leaf(values: readonly string[]): this {
-    const family = this._family;
-    const names = family.labelNames;
     // Without labels the metric is its own only series.
-    if (names.length === 0) return this;
-    let node = family.tree;
-    for (let i = 0; i < names.length - 1; i++) {
-      let next = node.get(values[i]!) as LabelTree | undefined;
-      if (next === undefined) {
-        next = new Map();
-        node.set(values[i]!, next);
-      }
-      node = next;
-    }
-    const last = values[names.length - 1]!;
-    let leaf = node.get(last) as this | undefined;
-    if (leaf === undefined) {
-      leaf = this._child(family.addSeries(values), null);
-      node.set(last, leaf);
-    }
-    return leaf;
+    if (values.length === 0) return this;
+    return leafOf(this._family, childConstructor(Object.getPrototypeOf(this)), values) as this;
   }
 
   /** @internal A metric object of the same class that shares the family. */
@@ -338,6 +323,27 @@ function childConstructor(prototype: object): ChildConstructor {
     childConstructors.set(prototype, Child);
   }
   return Child;
+}
+
+// The fully labelled child for `values` in `family`'s tree, made with its series on first use.
+function leafOf(family: Family, Child: ChildConstructor, values: readonly string[]): Metric & SeriesHandle {
+  const names = family.labelNames;
+  let node = family.tree;
+  for (let i = 0; i < names.length - 1; i++) {
+    let next = node.get(values[i]!) as LabelTree | undefined;
+    if (next === undefined) {
+      next = new Map();
+      node.set(values[i]!, next);
+    }
+    node = next;
+  }
+  const last = values[names.length - 1]!;
+  let leaf = node.get(last) as (Metric & SeriesHandle) | undefined;
+  if (leaf === undefined) {
+    leaf = new Child(family, family.addSeries(values), null);
+    node.set(last, leaf);
+  }
+  return leaf;
 }
 
 function listLabels(names: readonly string[]): string {

@@ -1,5 +1,4 @@
 import { describeValue, InvalidValueError } from './errors.js';
-import { IN_MEMORY } from './family.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
@@ -25,14 +24,14 @@ export class Summary<L extends string = string> extends Metric<L> {
   observe(value: number): void {
     const index = this._index;
     const family = this._family;
-    // As in Counter.inc: tests, then straight-line writes.
+    // As in Counter.inc: tests, then straight-line writes (`storage` 1 is IN_MEMORY).
     if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) {
       if (index < 0) throw this._missingLabels();
       throw new InvalidValueError(
         `summary "${family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
       );
     }
-    if (family.storage === IN_MEMORY) {
+    if (family.storage === 1) {
       const numbers = family.numbers;
       numbers[index * 2]! += 1;
       numbers[index * 2 + 1]! += value;
