@@ -127,6 +127,25 @@ const cases: Case[] = [
     'metric "c": labels() takes an object of label values, got "a"',
   ],
   [
+    'labels() given null, on a metric whose defaults cover every label',
+    (registry) =>
+      new Counter('c', 'h', { registry, requiredLabels: ['a'], defaultLabels: { a: 'x' } }).labels(
+        null as never,
+      ),
+    LabelError,
+    'metric "c": labels() takes an object of label values, got null',
+  ],
+  [
+    'an unknown label next to a known one, once the series exists',
+    (registry) => {
+      const counter = new Counter('c', 'h', { registry, requiredLabels: ['a'] });
+      counter.labels({ a: 'x' }).inc();
+      counter.labels({ a: 'x', b: 'y' } as never);
+    },
+    LabelError,
+    'metric "c": unknown label "b" (its labels: "a")',
+  ],
+  [
     'observing before labels are set',
     (registry) => new Counter('c', 'h', { registry, requiredLabels: ['a'] }).inc(),
     MissingLabelsError,
