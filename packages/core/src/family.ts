@@ -178,8 +178,9 @@ export class Family {
 
   /**
    * Writes to the number at `position` (`index * width + part`) of a family that is not known to be in memory:
-   * binds the family on its first use, then writes to memory or to the number's backend instance. Metric writes
-   * come here when `storage` is not {@link IN_MEMORY}; it is small so that V8 inlines it into them.
+   * binds the family on its first use, then writes to memory or to the number's backend instance. Histogram and
+   * summary writes come here when `storage` is not {@link IN_MEMORY}, and counter and gauge writes before the
+   * family's first use; it is small so that V8 inlines it into them.
    */
   write(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
     const store = this.stores[position];

@@ -1,5 +1,5 @@
 import { DEFAULT_BUCKETS, normalizeBuckets } from './buckets.js';
-import { describeValue, InvalidValueError } from './errors.js';
+import { describeValue, InvalidValueError, type PytheusError } from './errors.js';
 import { type ExemplarOptions, recordExemplar } from './exemplars.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
@@ -51,17 +51,17 @@ export class Histogram<L extends string = string> extends Metric<L> {
   observe(value: number, options?: ExemplarOptions): void {
     const index = this._index;
     const family = this._family;
-    // As in Counter.inc: tests, then straight-line writes (`storage` 1 is IN_MEMORY).
-    if (index < 0 || options !== undefined || typeof value !== 'number' || Number.isNaN(value)) {
-      this._observeChecked(value, options);
-      return;
-    }
+    if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection(value);
     const bounds = family.buckets!;
     // `+Inf` is the last bound, so the scan always stops.
     let bucket = 0;
     while (value > bounds[bucket]!) bucket++;
+    if (options !== undefined && options.exemplar !== undefined) {
+      recordExemplar(family, index, bucket, value, options);
+    }
     const width = family.width;
     const offset = index * width;
+    // As in Counter.inc (`storage` 1 is IN_MEMORY).
     if (family.storage === 1) {
       const numbers = family.numbers;
       numbers[offset + bucket]! += 1;
@@ -72,22 +72,11 @@ export class Histogram<L extends string = string> extends Metric<L> {
     }
   }
 
-  private _observeChecked(value: number, options: ExemplarOptions | undefined): void {
-    const index = this._index;
-    const family = this._family;
-    if (index < 0) throw this._missingLabels();
-    if (typeof value !== 'number' || Number.isNaN(value)) {
-      throw new InvalidValueError(
-        `histogram "${family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
-      );
-    }
-    const bounds = family.buckets!;
-    let bucket = 0;
-    while (value > bounds[bucket]!) bucket++;
-    if (options?.exemplar !== undefined) recordExemplar(family, index, bucket, value, options);
-    const width = family.width;
-    family.write('inc', index * width + bucket, 1);
-    family.write('inc', index * width + width - 1, value);
+  private _rejection(value: unknown): PytheusError {
+    if (this._index < 0) return this._missingLabels();
+    return new InvalidValueError(
+      `histogram "${this._family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
+    );
   }
 
   /** Starts a timer; when it stops, its duration in seconds is observed. */
