@@ -71,18 +71,20 @@ export const IN_MEMORY = 1;
 /** {@link Family.storage} of a family bound to another backend. */
 export const IN_STORES = 2;
 
+// Fields set in the constructor are `declare`d: a plain declaration would define each field as undefined first,
+// and a field written twice is one V8 cannot treat as constant in code that uses the family.
 export class Family {
   /** Index of each label name in `labelNames`. */
-  readonly labelIndex: ReadonlyMap<string, number>;
+  declare readonly labelIndex: ReadonlyMap<string, number>;
   /** Histogram bucket bounds as exposed in `le` (`"0.005"`, `"+Inf"`), aligned with `buckets`. */
-  readonly bucketKeys: readonly string[] | undefined;
+  declare readonly bucketKeys: readonly string[] | undefined;
   /**
    * The stored numbers of a histogram or summary series, by the name a backend gets for each: the bucket keys
    * then `sum` for histograms, `count` then `sum` for summaries; undefined for counters and gauges (one value).
    */
-  readonly partNames: readonly string[] | undefined;
+  declare readonly partNames: readonly string[] | undefined;
   /** How many numbers a series stores: the length of `partNames`, or 1. */
-  readonly width: number;
+  declare readonly width: number;
   /** How many series the family has; series `i` stores its numbers at `[i * width, (i + 1) * width)`. */
   count = 0;
   /** Fully labelled children, found by walking label values in `labelNames` order. */
@@ -93,7 +95,7 @@ export class Family {
    * before the family is bound and when it is bound to another backend. It is an array from the start, never
    * null, so that V8 knows the field's type and a write through it stays a few instructions.
    */
-  readonly numbers: number[];
+  declare readonly numbers: number[];
   /**
    * Where writes go: {@link UNBOUND} before the family's first use, then {@link IN_MEMORY} (to `numbers`) or
    * {@link IN_STORES} (to `stores`). A small integer rather than a boolean: V8 keeps the field's type exact, so
