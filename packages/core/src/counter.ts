@@ -29,10 +29,10 @@ export class Counter<L extends string = string> extends Metric<L> {
   inc(value = 1, options?: ExemplarOptions): void {
     const index = this._index;
     const family = this._family;
-    // The common case is two tests and a straight-line write, which V8 compiles to a few instructions. Unusual
-    // input (missing labels, a bad value, an exemplar) takes _incChecked; a family that is not bound yet, family.write.
-    // `storage` 1 is IN_MEMORY and 2 IN_STORES, written as literals: V8 reads an imported constant from its module
-    // on every call.
+    // The common case is a few tests and a straight-line write, which V8 compiles to a few instructions. Unusual
+    // input (missing labels, a bad value, an exemplar) takes _incChecked; a family not bound yet, family.write.
+    // `storage` 1 is IN_MEMORY and 2 IN_STORES, written as literals: V8 reads an imported constant from its
+    // module on every call. (The order of these branches was chosen by measuring: V8 compiles it tightest.)
     if (
       index < 0 ||
       options !== undefined ||
