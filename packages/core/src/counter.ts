@@ -1,4 +1,3 @@
-import type { Backend } from './backend.js';
 import { describeValue, InvalidValueError } from './errors.js';
 import { type ExemplarOptions, recordExemplar } from './exemplars.js';
 import { Metric, type MetricOptions } from './metric.js';
@@ -44,7 +43,7 @@ export class Counter<L extends string = string> extends Metric<L> {
     } else if (family.storage === 1) {
       family.numbers[index]! += value;
     } else if (family.storage === 2) {
-      ((this._own as Backend | null) ?? this._store()).inc(value);
+      this._store().inc(value);
     } else {
       family.write('inc', index, value);
     }

@@ -163,11 +163,6 @@ export class Family {
     return this.binding;
   }
 
-  /** The backend if the family is bound already, without binding it. */
-  get boundBackend(): LoadedBackend | undefined {
-    return this.binding;
-  }
-
   /** Adds a series with these label values (in `labelNames` order, kept: not to be changed) and returns its index. */
   addSeries(values: readonly string[]): number {
     const index = this.count++;

@@ -1,4 +1,4 @@
-import type { Backend, MultiprocessMode } from './backend.js';
+import type { MultiprocessMode } from './backend.js';
 import { describeValue, InvalidValueError, PytheusError } from './errors.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, Tracker, wrapWith } from './timing.js';
@@ -39,7 +39,7 @@ export class Gauge<L extends string = string> extends Metric<L> {
     // As in Counter.inc: tests, then a straight-line write (`storage` 1 is IN_MEMORY, 2 IN_STORES).
     if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('inc', value);
     if (family.storage === 1) family.numbers[index]! += value;
-    else if (family.storage === 2) ((this._own as Backend | null) ?? this._store()).inc(value);
+    else if (family.storage === 2) this._store().inc(value);
     else family.write('inc', index, value);
   }
 
@@ -49,7 +49,7 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const family = this._family;
     if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('dec', value);
     if (family.storage === 1) family.numbers[index]! -= value;
-    else if (family.storage === 2) ((this._own as Backend | null) ?? this._store()).dec(value);
+    else if (family.storage === 2) this._store().dec(value);
     else family.write('dec', index, value);
   }
 
@@ -59,7 +59,7 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const family = this._family;
     if (index < 0 || typeof value !== 'number') throw this._rejection('set', value);
     if (family.storage === 1) family.numbers[index] = value;
-    else if (family.storage === 2) ((this._own as Backend | null) ?? this._store()).set(value);
+    else if (family.storage === 2) this._store().set(value);
     else family.write('set', index, value);
   }
 

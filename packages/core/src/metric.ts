@@ -267,8 +267,11 @@ export abstract class Metric<L extends string = string> {
    * memory: made at the first write and kept in `_own`, so later writes reach it in one step.
    */
   protected _store(): Backend {
-    const store = this._family.storeAt(this._index);
-    this._own = store;
+    let store = this._own as Backend | null;
+    if (store === null) {
+      store = this._family.storeAt(this._index);
+      this._own = store;
+    }
     return store;
   }
 
