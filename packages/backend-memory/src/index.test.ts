@@ -1,29 +1,47 @@
-import { describe, expect, it } from 'vitest';
+// Core is imported by path, not as a dependency: core depends on this package, so a dependency would be a cycle.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CollectorRegistry,
+  Counter,
+  currentBackend,
+  Gauge,
+  generateMetrics,
+  loadBackend,
+} from '../../core/src/index.js';
 import { MemoryBackend } from './index.js';
 
+afterEach(() => {
+  loadBackend({ backendClass: MemoryBackend });
+});
+
 describe('MemoryBackend', () => {
-  it('starts at zero and reads synchronously', () => {
-    const backend = new MemoryBackend();
-    expect(backend.get()).toBe(0);
+  it('is a backend that keeps numbers in process: a static attach and no instances', () => {
+    expect(typeof MemoryBackend.attach).toBe('function');
+    expect(MemoryBackend.attach()).toBeUndefined();
+    expect(Object.getOwnPropertyNames(MemoryBackend.prototype)).toEqual(['constructor']);
   });
 
-  it('adds, subtracts and sets', () => {
-    const backend = new MemoryBackend();
-    backend.inc(2.5);
-    backend.inc(1);
-    expect(backend.get()).toBe(3.5);
-    backend.dec(0.5);
-    expect(backend.get()).toBe(3);
-    backend.set(-7);
-    expect(backend.get()).toBe(-7);
-    backend.inc(Number.POSITIVE_INFINITY);
-    expect(backend.get()).toBe(Number.POSITIVE_INFINITY);
-  });
-
-  it('keeps values of separate instances apart', () => {
-    const a = new MemoryBackend();
-    const b = new MemoryBackend();
-    a.inc(1);
-    expect(b.get()).toBe(0);
+  it('is the backend loaded by default, and what core keeps values in', async () => {
+    expect(currentBackend().backendClass).toBe(MemoryBackend);
+    loadBackend({ backendClass: MemoryBackend });
+    const registry = new CollectorRegistry();
+    const counter = new Counter('memory_total', 'c', { registry, requiredLabels: ['a'] });
+    const gauge = new Gauge('memory_value', 'g', { registry });
+    counter.labels({ a: 'x' }).inc(2.5);
+    counter.labels({ a: 'x' }).inc();
+    gauge.set(-7);
+    gauge.inc(Number.POSITIVE_INFINITY);
+    expect(await generateMetrics(registry)).toBe(
+      [
+        '# HELP memory_total c',
+        '# TYPE memory_total counter',
+        'memory_total{a="x"} 3.5',
+        '# HELP memory_value g',
+        '# TYPE memory_value gauge',
+        'memory_value +Inf',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -1,8 +1,10 @@
 /**
- * The single-process backend of pytheus and its default: each series value is a plain number in this process.
+ * The single-process backend of pytheus, and its default: values live in this process and nowhere else.
  *
- * It satisfies `@pytheus/core`'s backend contract structurally (no import of core), so core can depend on it
- * without a cycle.
+ * It is a backend that keeps numbers in process (it has a static `attach`): core keeps each metric's numbers in
+ * one array, where a write is one add, and scrapes read them from there. That is all there is to this backend,
+ * so `attach` has nothing to do. It satisfies `@pytheus/core`'s contract structurally (no import of core), so
+ * core can depend on it without a cycle.
  *
  * @example
  * ```ts
@@ -13,25 +15,8 @@
  * ```
  */
 export class MemoryBackend {
-  // Core constructs it with (config, series, histogramBucket); a number in memory needs none of them.
-  /** The current value. A public field so that the hot path is one property add. */
-  value = 0;
-
-  inc(value: number): void {
-    this.value += value;
-  }
-
-  dec(value: number): void {
-    this.value -= value;
-  }
-
-  set(value: number): void {
-    this.value = value;
-  }
-
-  get(): number {
-    return this.value;
-  }
+  /** Called by core once per metric, at its first use: core keeps the numbers, and nothing more is needed. */
+  static attach(): void {}
 }
 
 export default MemoryBackend;

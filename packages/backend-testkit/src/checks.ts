@@ -1,4 +1,12 @@
-import { BackendError, type BackendSample, generateMetrics, type SeriesDescriptor } from '@pytheus/core';
+import {
+  BackendError,
+  type BackendSample,
+  generateMetrics,
+  type InstanceBackendClass,
+  type LocalBackendClass,
+  type LocalNumbers,
+  type SeriesDescriptor,
+} from '@pytheus/core';
 import { expect } from 'vitest';
 import type { AnyConformanceOptions } from './options.js';
 import { type CheckRun, type Exposition, expectSameExposition, expose, write } from './run.js';
@@ -62,9 +70,35 @@ function scenarioCheck(id: string, title: string, scenario: Scenario): Check {
   return { id, title, applies: always, run: (run) => matchesMemory(run, scenario) };
 }
 
-/** Direct use of the contract, as core uses it: values per series and part, writes returning nothing. */
+/**
+ * Direct use of the contract, as core uses it. A class with instances: values per series and part, writes
+ * returning nothing. A class that keeps numbers in process (`attach`): what attach answers; the numbers
+ * themselves are core's, and every other check exercises them through core.
+ */
 async function instances(run: CheckRun): Promise<void> {
-  const { backendClass: Backend, backendConfig: config } = await run.load();
+  const loaded = await run.load();
+  const { backendClass, backendConfig: config } = loaded;
+  if (typeof (backendClass as Partial<LocalBackendClass>).attach === 'function') {
+    const numbers: LocalNumbers = {
+      metric: { name: `${run.prefix}_direct`, type: 'gauge', help: 'g', labelNames: [] },
+      parts: undefined,
+      width: 1,
+      seriesCount: 0,
+      numbers: [],
+      labelValues: () => [],
+      forEachSeries: () => {},
+    };
+    const hooks: unknown = (backendClass as LocalBackendClass).attach(config, numbers);
+    if (hooks !== undefined) {
+      expect(typeof hooks, 'attach() must return nothing or an object of hooks').toBe('object');
+      const set = (hooks as { set?: unknown }).set;
+      expect(['undefined', 'function'], 'the set hook that attach() returns must be a function').toContain(
+        typeof set,
+      );
+    }
+    return;
+  }
+  const Backend = backendClass as InstanceBackendClass;
   const labelNames = ['k'];
   const histogram: SeriesDescriptor = {
     metric: {
@@ -233,7 +267,8 @@ async function unavailable(run: CheckRun): Promise<void> {
 export const CHECKS: readonly Check[] = [
   {
     id: 'instances',
-    title: 'instances keep one value per series and part; writes return nothing; unwritten values read 0',
+    title:
+      'the contract used directly: instances keep one value per series and part, writes return nothing, unwritten values read 0; attach() answers nothing or hooks',
     applies: always,
     run: instances,
   },

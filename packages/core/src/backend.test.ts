@@ -18,6 +18,7 @@ import {
   Gauge,
   generateMetrics,
   Histogram,
+  type LocalNumbers,
   loadBackend,
   type MetricDescriptor,
   Summary,
@@ -25,6 +26,101 @@ import {
 
 afterEach(() => {
   loadBackend({ backendClass: MemoryBackend });
+});
+
+describe('a backend that keeps numbers in process (static attach)', () => {
+  it('is attached once per metric at its first use, and reads the numbers core writes', async () => {
+    const attached: LocalNumbers[] = [];
+    const sets: [string, number][] = [];
+    class Watching {
+      static attach(_config: BackendConfig, numbers: LocalNumbers) {
+        attached.push(numbers);
+        return { set: (index: number) => sets.push([numbers.metric.name, index]) };
+      }
+    }
+    loadBackend({ backendClass: Watching, backendConfig: {} });
+    const registry = new CollectorRegistry();
+    const counter = new Counter('attached_total', 'c', { registry, requiredLabels: ['a'] });
+    const gauge = new Gauge('attached_value', 'g', { registry, requiredLabels: ['a'] });
+    const histogram = new Histogram('attached_seconds', 'h', { registry, buckets: [1] });
+    expect(attached).toHaveLength(0); // nothing is used yet
+    counter.labels({ a: 'x' }).inc(2);
+    counter.labels({ a: 'y' }).inc();
+    counter.labels({ a: 'x' }).inc(0.5);
+    gauge.labels({ a: 'p' }).inc(3);
+    gauge.labels({ a: 'q' }).set(7);
+    gauge.labels({ a: 'q' }).dec();
+    histogram.observe(0.5);
+    histogram.observe(4);
+    expect(attached.map((numbers) => numbers.metric.name)).toEqual([
+      'attached_total',
+      'attached_value',
+      'attached_seconds',
+    ]);
+    const [counts, values, latencies] = attached as [LocalNumbers, LocalNumbers, LocalNumbers];
+    expect([counts.seriesCount, counts.width, counts.parts, [...counts.numbers]]).toEqual([
+      2,
+      1,
+      undefined,
+      [2.5, 1],
+    ]);
+    expect(counts.labelValues(1)).toEqual(['y']);
+    const seen: [number, string[]][] = [];
+    counts.forEachSeries((index, labelValues) => seen.push([index, [...labelValues]]));
+    expect(seen).toEqual([
+      [0, ['x']],
+      [1, ['y']],
+    ]);
+    expect([...values.numbers]).toEqual([3, 6]);
+    expect(sets).toEqual([['attached_value', 1]]);
+    expect([latencies.width, latencies.parts, [...latencies.numbers]]).toEqual([
+      3,
+      ['1.0', '+Inf', 'sum'],
+      [1, 1, 4.5],
+    ]);
+    // Without a batch read, a scrape shows the numbers as core keeps them.
+    expect(await generateMetrics(registry)).toContain('attached_total{a="x"} 2.5\nattached_total{a="y"} 1\n');
+    counter.labels({ a: 'z' }).inc();
+    expect(counts.seriesCount).toBe(3);
+    expect(attached).toHaveLength(3); // attached once per metric
+  });
+
+  it('an attach that throws never reaches a write: the scrape fails with a BackendError that names the metric', async () => {
+    class Refusing {
+      static attach(): never {
+        throw new Error('no room');
+      }
+    }
+    loadBackend({ backendClass: Refusing });
+    const registry = new CollectorRegistry();
+    const counter = new Counter('refused_total', 'c', { registry });
+    expect(() => counter.inc()).not.toThrow();
+    const scrape = generateMetrics(registry);
+    await expect(scrape).rejects.toThrow(BackendError);
+    await expect(scrape).rejects.toThrow(
+      'metric "refused_total": backend Refusing failed to attach it: no room',
+    );
+  });
+
+  it('series that exist before the first use get their numbers at the first use', async () => {
+    let view: LocalNumbers | undefined;
+    class Late {
+      static attach(_config: BackendConfig, numbers: LocalNumbers) {
+        view = numbers;
+      }
+    }
+    loadBackend({ backendClass: Late });
+    const registry = new CollectorRegistry();
+    const gauge = new Gauge('late_value', 'g', {
+      registry,
+      requiredLabels: ['a'],
+      defaultLabels: { a: 'd' },
+    });
+    const held = gauge.labels({ a: 'b' });
+    expect(view).toBeUndefined();
+    held.set(4);
+    expect([...view!.numbers]).toEqual([0, 4]);
+  });
 });
 
 describe('loadBackend', () => {
@@ -169,8 +265,11 @@ batch_summary_count 3
   });
 
   it('a failing read rejects the scrape with a BackendError that names the metric', async () => {
-    class Broken extends MemoryBackend {
-      override get(): number {
+    class Broken {
+      inc() {}
+      dec() {}
+      set() {}
+      get(): number {
         throw new Error('connection refused');
       }
     }
@@ -218,19 +317,20 @@ describe('loadBackend rejects bad classes and configs with BackendError', () => 
     [42, 'loadBackend: backendClass: expected a backend class, got number 42'],
     [
       class NoMethods {},
-      'loadBackend: backendClass: class NoMethods is not a backend: it lacks inc, dec, set, get',
+      'loadBackend: backendClass: class NoMethods is not a backend: it has no static attach(), and its instances lack inc, dec, set, get',
     ],
     [
       class Half {
         inc() {}
         get() {}
       },
-      'class Half is not a backend: it lacks dec, set',
+      'class Half is not a backend: it has no static attach(), and its instances lack dec, set',
     ],
     [
       Object.assign(class Hooks extends MemoryBackend {}, { flush: 'no' }),
       'static flush of Hooks must be a function',
     ],
+    [Object.assign(class Attaching {}, { attach: 1 }), 'static attach of Attaching must be a function'],
   ])('class %#', (backendClass, message) => {
     expect(() => loadBackend({ backendClass: backendClass as never })).toThrow(BackendError);
     expect(() => loadBackend({ backendClass: backendClass as never })).toThrow(message);

@@ -61,18 +61,52 @@ export interface BackendSample {
 }
 
 /**
- * The backend contract. A backend is a class: core creates one instance per stored number, passing the config
- * given to `loadBackend`, the series, and for histograms and summaries which part of the series it holds (the
- * bucket's upper bound as exposed in `le`, such as `"0.5"` or `"+Inf"`, or `"sum"`, or `"count"`).
- *
- * The static members are optional hooks:
+ * What core keeps of one metric in this process when the backend class has `attach` (see {@link BackendClass}):
+ * every series' numbers in one array, written by core and read by the backend.
+ */
+export interface LocalNumbers {
+  readonly metric: MetricDescriptor;
+  /**
+   * The names of a series' numbers, in their order in `numbers`: the bucket bounds as exposed in `le` (`"0.5"`,
+   * `"+Inf"`) then `"sum"` for histograms, `"count"` then `"sum"` for summaries; undefined for counters and gauges,
+   * which store one number per series.
+   */
+  readonly parts: readonly string[] | undefined;
+  /** How many numbers a series stores: the length of `parts`, or 1. */
+  readonly width: number;
+  /** How many series the metric has; series `i` keeps its numbers at `[i * width, (i + 1) * width)`. */
+  readonly seriesCount: number;
+  /**
+   * This process' numbers. A counter's, histogram's or summary's are totals since the metric was created in this
+   * process (histogram buckets are not cumulative); a gauge's is its value as this process last wrote it. Core
+   * writes them on every `inc()` or `observe()`; a backend only reads them.
+   */
+  readonly numbers: readonly number[];
+  /** The label values of series `index`, in `metric.labelNames` order. */
+  labelValues(index: number): readonly string[];
+  /** Calls `visit` with every series' index and label values; `labelValues` is reused between calls: copy it to keep it. */
+  forEachSeries(visit: (index: number, labelValues: readonly string[]) => void): void;
+}
+
+/** What a backend that keeps numbers in process (`attach`) may ask core to tell it. */
+export interface LocalNumbersHooks {
+  /**
+   * A gauge series' value was set rather than added to; `index` is the series'. A multi-process backend must ship
+   * it as a set (the value replaces what other processes wrote), where a change by `inc()` or `dec()` adds.
+   */
+  set?(index: number): void;
+}
+
+/**
+ * The optional static hooks of a backend class:
  * - `initialize(config)` runs once when the backend is loaded (open connections, check the config);
  * - `readMetrics(config, metrics)` reads every series of the given metrics in one go, including series that
- *   other processes wrote, and is used by scrapes instead of one `get()` per value;
+ *   other processes wrote, and is used by scrapes instead of reading number by number;
  * - `flush(config)` ships buffered writes; `close(config)` flushes and releases resources.
  */
-export interface BackendClass<C = BackendConfig> {
-  new (config: C, series: SeriesDescriptor, histogramBucket?: string): Backend;
+export interface BackendHooks<C = BackendConfig> {
+  /** The class' name, for messages. */
+  readonly name: string;
   initialize?(config: C): void;
   readMetrics?(
     config: C,
@@ -80,6 +114,39 @@ export interface BackendClass<C = BackendConfig> {
   ): Promise<readonly (readonly BackendSample[])[]>;
   flush?(config: C): Promise<void>;
   close?(config: C): Promise<void>;
+}
+
+/**
+ * A backend that stores every number itself, as in the Python original: core creates one instance per stored
+ * number, passing the config given to `loadBackend`, the series, and for histograms and summaries which part of
+ * the series it holds (the bucket's upper bound as exposed in `le`, such as `"0.5"` or `"+Inf"`, or `"sum"`, or
+ * `"count"`), and calls its `inc`, `dec`, `set` and `get`.
+ */
+export interface InstanceBackendClass<C = BackendConfig> extends BackendHooks<C> {
+  new (config: C, series: SeriesDescriptor, histogramBucket?: string): Backend;
+}
+
+/**
+ * A backend that lets core keep each metric's numbers of this process in one array, where a write is one add,
+ * and reads them from there: `attach(config, numbers)` is called once per metric at its first use. The memory
+ * backend is this and nothing more; a multi-process backend reads the numbers to ship what changed.
+ */
+export interface LocalBackendClass<C = BackendConfig> extends BackendHooks<C> {
+  // biome-ignore lint/suspicious/noConfusingVoidType: a backend with nothing to ask for declares `attach(): void`.
+  attach(config: C, numbers: LocalNumbers): LocalNumbersHooks | undefined | void;
+}
+
+/**
+ * The backend contract: a class of one of two kinds, which core tells apart by the static `attach`. Either core
+ * keeps the numbers in this process and the class reads them ({@link LocalBackendClass}), or the class stores
+ * every number itself, an instance per number ({@link InstanceBackendClass}). Both may have the
+ * {@link BackendHooks}.
+ */
+export type BackendClass<C = BackendConfig> = LocalBackendClass<C> | InstanceBackendClass<C>;
+
+/** Whether a backend class keeps its numbers in process (it has `attach`). */
+export function keepsNumbersLocal<C>(backendClass: BackendClass<C>): backendClass is LocalBackendClass<C> {
+  return typeof (backendClass as Partial<LocalBackendClass<C>>).attach === 'function';
 }
 
 /** A loaded backend: the class and the config its instances get. */
@@ -108,17 +175,19 @@ function checkBackendClass(candidate: unknown, source: string): asserts candidat
   ) {
     throw new BackendError(`${source}: expected a backend class, got ${describeValue(candidate)}`);
   }
-  const missing = CONTRACT_METHODS.filter((method) => typeof candidate.prototype[method] !== 'function');
-  if (missing.length > 0) {
-    throw new BackendError(
-      `${source}: class ${candidate.name || '(anonymous)'} is not a backend: it lacks ${missing.join(', ')}`,
-    );
-  }
-  for (const hook of ['initialize', 'readMetrics', 'flush', 'close'] as const) {
-    const value = (candidate as unknown as Record<string, unknown>)[hook];
+  const statics = candidate as unknown as Record<string, unknown>;
+  for (const hook of ['attach', 'initialize', 'readMetrics', 'flush', 'close'] as const) {
+    const value = statics[hook];
     if (value !== undefined && typeof value !== 'function') {
       throw new BackendError(`${source}: static ${hook} of ${candidate.name} must be a function`);
     }
+  }
+  if (statics.attach !== undefined) return;
+  const missing = CONTRACT_METHODS.filter((method) => typeof candidate.prototype[method] !== 'function');
+  if (missing.length > 0) {
+    throw new BackendError(
+      `${source}: class ${candidate.name || '(anonymous)'} is not a backend: it has no static attach(), and its instances lack ${missing.join(', ')}`,
+    );
   }
 }
 

@@ -1,8 +1,6 @@
 import type { BackendSample, LoadedBackend, MetricType } from './backend.js';
-import { BackendError } from './errors.js';
 import { escapeLabelValue, renderLabelPairs } from './escape.js';
-import { type Exemplar, type Family, IN_MEMORY } from './family.js';
-import { familyOf } from './metric.js';
+import { type Exemplar, type Family, familyOf } from './family.js';
 import type { CollectorRegistry } from './registry.js';
 
 /** One series as read for an exposition. */
@@ -32,8 +30,6 @@ export interface MetricSnapshot {
   readonly series: readonly SeriesSnapshot[];
 }
 
-type Raw = number | Promise<number>;
-
 // Turns a series' stored numbers (in `family.partNames` order, histogram buckets non-cumulative) into a snapshot.
 function snapshotOf(
   family: Family,
@@ -61,22 +57,8 @@ function snapshotOf(
   return exemplars ? { ...snapshot, exemplars } : snapshot;
 }
 
-// Reads a family's numbers: straight from memory, or one `get()` per backend instance (awaited together).
-async function readNumbers(family: Family): Promise<readonly number[]> {
-  family.bind();
-  if (family.storage === IN_MEMORY) return family.numbers;
-  const raw = new Array<Raw>(family.count * family.width);
-  for (let i = 0; i < raw.length; i++) raw[i] = family.storeAt(i).get();
-  if (raw.every((value) => typeof value === 'number')) return raw as number[];
-  try {
-    return await Promise.all(raw);
-  } catch (error) {
-    throw readError(family, error);
-  }
-}
-
 async function snapshotLocal(family: Family): Promise<SeriesSnapshot[]> {
-  const numbers = await readNumbers(family);
+  const numbers = await family.readNumbers();
   const labelTexts = family.renderedLabels();
   const step = family.width;
   const out = new Array<SeriesSnapshot>(family.count);
@@ -152,12 +134,6 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
   return out;
 }
 
-function readError(family: Family, error: unknown): BackendError {
-  if (error instanceof BackendError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new BackendError(`reading metric "${family.exposedName}" failed: ${reason}`, { cause: error });
-}
-
 /**
  * Reads every metric of `registry` for an exposition. Metrics on a backend with a batch read are read in one
  * call per backend; the others series by series. A scrape reads; it never changes a metric.
@@ -167,7 +143,7 @@ export async function collect(registry: CollectorRegistry): Promise<MetricSnapsh
   const families = metrics.map(familyOf);
   const batches = new Map<LoadedBackend, number[]>();
   families.forEach((family, i) => {
-    const backend = family.bind();
+    const backend = family.checkBound();
     if (backend.backendClass.readMetrics !== undefined) {
       const members = batches.get(backend);
       if (members === undefined) batches.set(backend, [i]);
@@ -184,7 +160,7 @@ export async function collect(registry: CollectorRegistry): Promise<MetricSnapsh
           members.map((i) => families[i]!.describe()),
         );
       } catch (error) {
-        throw readError(families[members[0]!]!, error);
+        throw families[members[0]!]!.readError(error);
       }
       members.forEach((familyIndex, j) => {
         fromBatch[familyIndex] = snapshotFromSamples(families[familyIndex]!, results[j] ?? []);

@@ -1,14 +1,17 @@
-import { MemoryBackend } from '@pytheus/backend-memory';
 import {
   type Backend,
   currentBackend,
+  type InstanceBackendClass,
+  keepsNumbersLocal,
   LOCAL_BACKEND,
   type LoadedBackend,
+  type LocalNumbers,
   type MetricDescriptor,
   type MetricType,
   type MultiprocessMode,
   type SeriesDescriptor,
 } from './backend.js';
+import { BackendError } from './errors.js';
 import { renderLabelPairs } from './escape.js';
 
 // A Family is the state that a metric and all of its children share: its identity, its label schema, its
@@ -53,6 +56,39 @@ class SeriesInfo implements SeriesDescriptor {
   }
 }
 
+/** What a backend that keeps numbers in process reads of a family: a view that cannot change it. */
+class FamilyNumbers implements LocalNumbers {
+  constructor(private readonly family: Family) {}
+
+  get metric(): MetricDescriptor {
+    return this.family.describe();
+  }
+
+  get parts(): readonly string[] | undefined {
+    return this.family.partNames;
+  }
+
+  get width(): number {
+    return this.family.width;
+  }
+
+  get seriesCount(): number {
+    return this.family.count;
+  }
+
+  get numbers(): readonly number[] {
+    return this.family.numbers;
+  }
+
+  labelValues(index: number): readonly string[] {
+    return this.family.valuesOf(index);
+  }
+
+  forEachSeries(visit: (index: number, labelValues: readonly string[]) => void): void {
+    this.family.walk(visit);
+  }
+}
+
 /**
  * A new array for a family's numbers. A counter's or gauge's starts as small integers, so counting by whole
  * numbers is integer arithmetic; V8 turns the array into doubles, once, at the first fraction or overflow. A
@@ -63,13 +99,6 @@ function numberArray(integers: boolean): number[] {
   array.length = 0;
   return array;
 }
-
-/** {@link Family.storage} before the family's first use. */
-export const UNBOUND = 0;
-/** {@link Family.storage} of a family bound to the memory backend. */
-export const IN_MEMORY = 1;
-/** {@link Family.storage} of a family bound to another backend. */
-export const IN_STORES = 2;
 
 // Fields set in the constructor are `declare`d: a plain declaration would define each field as undefined first,
 // and a field written twice is one V8 cannot treat as constant in code that uses the family.
@@ -90,23 +119,34 @@ export class Family {
   /** Fully labelled children, found by walking label values in `labelNames` order. */
   readonly tree: LabelTree = new Map();
   /**
-   * Every series' numbers when the family is bound to the memory backend: a counter's or gauge's value, a
-   * histogram's bucket counts (not cumulative, `+Inf` last) then its sum, a summary's count then its sum. Empty
-   * before the family is bound and when it is bound to another backend. It is an array from the start, never
-   * null, so that V8 knows the field's type and a write through it stays a few instructions.
+   * Every series' numbers, when the family's backend keeps numbers in process (see `direct`): a counter's or
+   * gauge's value, a histogram's bucket counts (not cumulative, `+Inf` last) then its sum, a summary's count then
+   * its sum. Empty before the family is bound and when its backend stores numbers itself. It is an array from the
+   * start, never null, so that V8 knows the field's type and a write through it stays a few instructions.
    */
   declare readonly numbers: number[];
   /**
-   * Where writes go: {@link UNBOUND} before the family's first use, then {@link IN_MEMORY} (to `numbers`) or
-   * {@link IN_STORES} (to `stores`). A small integer rather than a boolean: V8 keeps the field's type exact, so
-   * the test on every write stays one comparison.
+   * The one thing every write tests: true when a write is an add to (or for a gauge's `set`, an assignment in)
+   * `numbers` and nothing more. That is so once the family is bound to a backend that keeps numbers in process
+   * (the memory backend, or any class with `attach`) and asked to be told of no write. Otherwise writes go
+   * through {@link Family.write}: before the family's first use (it binds the family), when the backend stores
+   * every number itself (an instance per number), or when it wants to hear of sets (`onSet`).
+   *
+   * It is 1 or 0 rather than a boolean, and tested as `if (family.direct)`: V8 then compiles the test to one
+   * compare of a small integer, where a boolean field measured about 0.5 ns slower on every write.
    */
-  storage: number = UNBOUND;
+  direct: 0 | 1 = 0;
+  /** Bound to a backend that keeps numbers in process: `numbers` holds the values. */
+  private inProcess = false;
+  /** The `set` hook of the attached backend, told when a gauge series is set; undefined for most backends. */
+  private onSet: ((index: number) => void) | undefined = undefined;
+  /** What the backend's `attach` threw, if it did: the metric's scrapes then fail with it. */
+  private attachError: unknown = undefined;
   /**
-   * The same numbers as backend instances (`index * width + part`), once the family is bound to any other
-   * backend; a series' instances are made at its first write or read (see `storeAt`).
+   * The numbers as backend instances (`index * width + part`), when the family's backend stores every number
+   * itself; a series' instances are made at its first write or read (see `instanceAt`).
    */
-  readonly stores: Backend[] = [];
+  private readonly instances: Backend[] = [];
   /** Latest exemplar of a counter series (at 0) or of each histogram bucket, by series index; in this process. */
   exemplars: Map<number, (Exemplar | undefined)[]> | undefined = undefined;
   private binding: LoadedBackend | undefined = undefined;
@@ -132,7 +172,7 @@ export class Family {
     readonly multiprocessMode: MultiprocessMode | undefined,
     readonly bucketLabel: (bound: number) => string,
     /** Values kept in this process whatever backend is loaded: metrics created with `registry: null`. */
-    readonly local: boolean,
+    readonly processOnly: boolean,
   ) {
     this.labelIndex = new Map(labelNames.map((name, i) => [name, i]));
     this.bucketKeys = buckets?.map(bucketLabel);
@@ -143,22 +183,31 @@ export class Family {
   }
 
   /**
-   * The backend this family's series store in: fixed at the family's first use. Metrics created with
-   * `registry: null` (those custom collectors build on each scrape) stay in this process' memory, so that a
-   * snapshot taken by one process's collector is never added into numbers that all processes share.
+   * The backend this family's series store in: fixed at the family's first use. This is the one place that
+   * decides where the family's writes go. Metrics created with `registry: null` (those custom collectors build on
+   * each scrape) stay in this process' memory, so that a snapshot taken by one process's collector is never added
+   * into numbers that all processes share.
    */
   bind(): LoadedBackend {
     if (this.binding === undefined) {
-      const binding = this.local ? LOCAL_BACKEND : currentBackend();
+      const binding = this.processOnly ? LOCAL_BACKEND : currentBackend();
+      const { backendClass, backendConfig } = binding;
       this.binding = binding;
-      if (binding.backendClass === MemoryBackend) {
+      if (keepsNumbersLocal(backendClass)) {
         for (let i = this.count * this.width; i > 0; i--) this.numbers.push(0);
-        this.storage = IN_MEMORY;
-      } else {
-        // Backend instances are made at a series' first write or read, not here: a multi-process backend shows a
-        // series of this process only once this process has used it.
-        this.storage = IN_STORES;
+        // Binding happens on a write, which must never throw: a failing attach leaves the numbers in process
+        // and fails this metric's scrapes instead, with the reason.
+        try {
+          const hooks = backendClass.attach(backendConfig, new FamilyNumbers(this));
+          if (typeof hooks?.set === 'function') this.onSet = hooks.set.bind(hooks);
+        } catch (error) {
+          this.attachError = error;
+        }
+        this.inProcess = true;
+        this.direct = this.onSet === undefined ? 1 : 0;
       }
+      // Otherwise instances are made at a series' first write or read, not here: a multi-process backend shows a
+      // series of this process only once this process has used it.
     }
     return this.binding;
   }
@@ -166,7 +215,7 @@ export class Family {
   /** Adds a series with these label values (in `labelNames` order, kept: not to be changed) and returns its index. */
   addSeries(values: readonly string[]): number {
     const index = this.count++;
-    if (this.storage === IN_MEMORY) {
+    if (this.inProcess) {
       for (let i = this.width; i > 0; i--) this.numbers.push(0);
     }
     if (this.valueCache !== undefined) this.valueCache[index] = values;
@@ -174,51 +223,90 @@ export class Family {
   }
 
   /**
-   * Writes to the number at `position` (`index * width + part`) of a family that is not known to be in memory:
-   * binds the family on its first use, then writes to memory or to the number's backend instance. Histogram and
-   * summary writes come here when `storage` is not {@link IN_MEMORY}, and counter and gauge writes before the
-   * family's first use; it is small so that V8 inlines it into them.
+   * Writes to the number at `position` (`index * width + part`) of a family whose writes are not `direct`: binds
+   * the family on its first use, then writes to `numbers` (telling the backend of a set) or to the number's
+   * backend instance. It is small so that V8 inlines it into the writes.
    */
   write(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
-    const store = this.stores[position];
-    if (store !== undefined) store[operation](value);
+    const instance = this.instances[position];
+    if (instance !== undefined) instance[operation](value);
     else this.writeFirst(operation, position, value);
   }
 
-  // The first write of a number not in memory: binds the family on its first use, makes the backend instances of
-  // the series on their first use.
+  // A write that is not to an instance made already: binds the family on its first use, writes in process, or
+  // makes the backend instances of the series on their first use.
   private writeFirst(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
     this.bind();
-    if (this.storage === IN_STORES) {
-      this.storeAt(position)[operation](value);
+    if (!this.inProcess) {
+      this.instanceAt(position)[operation](value);
     } else if (operation === 'inc') {
       this.numbers[position]! += value;
     } else if (operation === 'dec') {
       this.numbers[position]! -= value;
     } else {
       this.numbers[position] = value;
+      this.onSet?.(Math.floor(position / this.width));
     }
   }
 
   /** The backend instance of the number at `position`, made (with its series' others) on first use. */
-  storeAt(position: number): Backend {
-    return this.stores[position] ?? this.makeStores(position);
+  private instanceAt(position: number): Backend {
+    return this.instances[position] ?? this.makeInstances(position);
   }
 
-  private makeStores(position: number): Backend {
-    const stores = this.stores;
-    const { backendClass, backendConfig } = this.binding!;
+  private makeInstances(position: number): Backend {
+    const instances = this.instances;
+    const backendClass = this.binding!.backendClass as InstanceBackendClass;
+    const config = this.binding!.backendConfig;
     const index = Math.floor(position / this.width);
     const info = new SeriesInfo(this, this.valuesOf(index));
     const parts = this.partNames;
     if (parts === undefined) {
-      stores[index] = new backendClass(backendConfig, info);
+      instances[index] = new backendClass(config, info);
     } else {
       for (let i = 0; i < parts.length; i++) {
-        stores[index * parts.length + i] = new backendClass(backendConfig, info, parts[i]);
+        instances[index * parts.length + i] = new backendClass(config, info, parts[i]);
       }
     }
-    return stores[position]!;
+    return instances[position]!;
+  }
+
+  /**
+   * This process' numbers of every series (`index * width + part`): the array itself when they are kept in
+   * process, otherwise one `get()` per backend instance, awaited together. Rejects with a {@link BackendError}
+   * that names the metric when a read fails.
+   */
+  async readNumbers(): Promise<readonly number[]> {
+    this.checkBound();
+    if (this.inProcess) return this.numbers;
+    const raw = new Array<number | Promise<number>>(this.count * this.width);
+    try {
+      for (let i = 0; i < raw.length; i++) raw[i] = this.instanceAt(i).get();
+      if (raw.every((value) => typeof value === 'number')) return raw as number[];
+      return await Promise.all(raw);
+    } catch (error) {
+      throw this.readError(error);
+    }
+  }
+
+  /** Binds the family (a scrape reads it); throws a {@link BackendError} if its backend failed to attach it. */
+  checkBound(): LoadedBackend {
+    const binding = this.bind();
+    if (this.attachError !== undefined) {
+      const reason = this.attachError instanceof Error ? this.attachError.message : String(this.attachError);
+      throw new BackendError(
+        `metric "${this.exposedName}": backend ${binding.backendClass.name} failed to attach it: ${reason}`,
+        { cause: this.attachError },
+      );
+    }
+    return binding;
+  }
+
+  /** A failed read of this family's backend as a {@link BackendError} that names the metric. */
+  readError(error: unknown): BackendError {
+    if (error instanceof BackendError) return error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return new BackendError(`reading metric "${this.exposedName}" failed: ${reason}`, { cause: error });
   }
 
   /**
@@ -278,4 +366,16 @@ export class Family {
     }
     return this.descriptor;
   }
+}
+
+/** @internal The family of a metric object (the registry and exposition read metrics through it). */
+export function familyOf(metric: object): Family {
+  return (metric as { _family: Family })._family;
+}
+
+/** @internal Whether a value is a pytheus metric (of this or another copy of the package). */
+export function isMetricObject(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && (value as { _family?: unknown })._family instanceof Object
+  );
 }

@@ -1,6 +1,6 @@
 import type { MultiprocessMode } from './backend.js';
 import { describeValue, InvalidValueError, PytheusError } from './errors.js';
-import { Metric, type MetricOptions } from './metric.js';
+import { Metric, type MetricOptions, ownMetricClass } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, Tracker, wrapWith } from './timing.js';
 
 /** Options of {@link Gauge}. */
@@ -36,10 +36,9 @@ export class Gauge<L extends string = string> extends Metric<L> {
   inc(value = 1): void {
     const index = this._index;
     const family = this._family;
-    // As in Counter.inc: tests, then a straight-line write (`storage` 1 is IN_MEMORY, 2 IN_STORES).
+    // As in Counter.inc: tests, then a straight-line write.
     if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('inc', value);
-    if (family.storage === 1) family.numbers[index]! += value;
-    else if (family.storage === 2) this._store().inc(value);
+    if (family.direct) family.numbers[index]! += value;
     else family.write('inc', index, value);
   }
 
@@ -48,8 +47,7 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const index = this._index;
     const family = this._family;
     if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('dec', value);
-    if (family.storage === 1) family.numbers[index]! -= value;
-    else if (family.storage === 2) this._store().dec(value);
+    if (family.direct) family.numbers[index]! -= value;
     else family.write('dec', index, value);
   }
 
@@ -58,8 +56,7 @@ export class Gauge<L extends string = string> extends Metric<L> {
     const index = this._index;
     const family = this._family;
     if (index < 0 || typeof value !== 'number') throw this._rejection('set', value);
-    if (family.storage === 1) family.numbers[index] = value;
-    else if (family.storage === 2) this._store().set(value);
+    if (family.direct) family.numbers[index] = value;
     else family.write('set', index, value);
   }
 
@@ -113,3 +110,5 @@ export class Gauge<L extends string = string> extends Metric<L> {
     return decorateWith(() => this.time());
   }
 }
+
+ownMetricClass(Gauge);

@@ -1,7 +1,7 @@
 import { DEFAULT_BUCKETS, normalizeBuckets } from './buckets.js';
 import { describeValue, InvalidValueError, type PytheusError } from './errors.js';
 import { type ExemplarOptions, recordExemplar } from './exemplars.js';
-import { Metric, type MetricOptions } from './metric.js';
+import { Metric, type MetricOptions, ownMetricClass } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
 /** Options of {@link Histogram}. */
@@ -61,8 +61,8 @@ export class Histogram<L extends string = string> extends Metric<L> {
     }
     const width = family.width;
     const offset = index * width;
-    // As in Counter.inc (`storage` 1 is IN_MEMORY).
-    if (family.storage === 1) {
+    // As in Counter.inc.
+    if (family.direct) {
       const numbers = family.numbers;
       numbers[offset + bucket]! += 1;
       numbers[offset + width - 1]! += value;
@@ -97,3 +97,5 @@ export class Histogram<L extends string = string> extends Metric<L> {
     return decorateWith(() => this.time());
   }
 }
+
+ownMetricClass(Histogram);

@@ -1,4 +1,4 @@
-import type { Backend, MetricType, MultiprocessMode } from './backend.js';
+import type { MetricType, MultiprocessMode } from './backend.js';
 import { describeValue, InvalidNameError, LabelError, MissingLabelsError, PytheusError } from './errors.js';
 import { Family, type LabelTree, type SeriesHandle } from './family.js';
 import { validateLabelName, validateMetricName } from './names.js';
@@ -45,12 +45,10 @@ export abstract class Metric<L extends string = string> {
   /** @internal The index of the series this metric observes into in its family, or -1 while labels are missing. */
   declare readonly _index: number;
   /**
-   * @internal What this object holds itself. While labels are missing: the label values set so far, defaults
-   * included, in `labelNames` order. Once every label has a value (the family then knows the values): the backend
-   * instance of a counter's or gauge's value when the family stores elsewhere than memory, once written, else
-   * null. One field for both keeps a child at three fields.
+   * @internal The label values set so far (defaults included, in `labelNames` order) while some are missing;
+   * null once every label has a value, since the family's label tree then holds them.
    */
-  declare protected _own: readonly (string | undefined)[] | Backend | null;
+  declare protected readonly _given: readonly (string | undefined)[] | null;
 
   constructor(
     type: MetricType,
@@ -132,7 +130,7 @@ export abstract class Metric<L extends string = string> {
     // The metric object is made by the same constructor as its children rather than being `this`: all of them
     // then share one shape, and the methods they share stay monomorphic (V8 would see two maps at every write).
     // Its fields are final when it is made, which lets V8 fold them into code that uses this metric object.
-    const Child = childConstructor(new.target.prototype);
+    const Child = childConstructor(family, new.target.prototype);
     // A metric whose labels all have values is itself the series for those values, and is exposed from the start.
     let index = -1;
     if (values.every((value) => value !== undefined)) {
@@ -141,6 +139,8 @@ export abstract class Metric<L extends string = string> {
     }
     const self = new Child(family, index, index < 0 ? values : null);
     family.root = self;
+    // A subclass' own fields are defined on this object after this constructor returns; children of a subclass
+    // inherit from it (see childConstructor), so they see those fields too.
     family.rootValues = values;
     registry?.register(self);
     // biome-ignore lint/correctness/noConstructorReturn: see above.
@@ -256,23 +256,10 @@ export abstract class Metric<L extends string = string> {
 
   /** @internal The label values of this metric or child, those a full child's family keeps included. */
   protected _fixedValues(): readonly (string | undefined)[] {
-    if (this._index < 0) return this._own as readonly (string | undefined)[];
+    if (this._index < 0) return this._given!;
     // The root's own values are at hand; another full child's are looked up by index.
     const family = this._family;
     return this === family.root ? family.rootValues : family.valuesOf(this._index);
-  }
-
-  /**
-   * @internal The backend instance of a full counter's or gauge's value when its family stores elsewhere than
-   * memory: made at the first write and kept in `_own`, so later writes reach it in one step.
-   */
-  protected _store(): Backend {
-    let store = this._own as Backend | null;
-    if (store === null) {
-      store = this._family.storeAt(this._index);
-      this._own = store;
-    }
-    return store;
   }
 
   /**
@@ -282,13 +269,15 @@ export abstract class Metric<L extends string = string> {
   protected _leaf(values: readonly string[]): this {
     // Without labels the metric is its own only series.
     if (values.length === 0) return this;
-    return leafOf(this._family, childConstructor(Object.getPrototypeOf(this)), values) as this;
+    const family = this._family;
+    return leafOf(family, childConstructor(family, Object.getPrototypeOf(this)), values) as this;
   }
 
   /** @internal A metric object of the same class that shares the family. */
   protected _child(index: number, values: readonly (string | undefined)[] | null): this {
-    const Child = childConstructor(Object.getPrototypeOf(this));
-    return new Child(this._family, index, values) as this;
+    const Child = childConstructor(this._family, Object.getPrototypeOf(this));
+    const family = this._family;
+    return new Child(family, index, values) as this;
   }
 
   /** @internal The error for an observation that still lacks labels. */
@@ -311,24 +300,35 @@ type ChildConstructor = new (
 
 const childConstructors = new WeakMap<object, ChildConstructor>();
 
-// Children are made by a plain constructor whose prototype is the metric's own, one per metric class: it sets the
-// three fields and nothing else, so V8 sizes a child at exactly three fields, and every child of a class shares one
-// shape whatever its family.
-function childConstructor(prototype: object): ChildConstructor {
-  let Child = childConstructors.get(prototype);
+/** The prototypes of pytheus' own metric classes, whose children share one prototype whatever their family. */
+const ownPrototypes = new WeakSet<object>();
+
+/** @internal Marks a metric class of pytheus' own (Counter, Gauge, Histogram, Summary). */
+export function ownMetricClass(metricClass: abstract new (...args: never[]) => Metric): void {
+  ownPrototypes.add(metricClass.prototype);
+}
+
+// Children are made by a plain constructor that sets the three fields and nothing else, so V8 sizes a child at
+// exactly three fields. For pytheus' own classes its prototype is the class' own, one constructor per class, so
+// every child of a class shares one shape whatever its family and the methods stay monomorphic. A user's subclass
+// may define fields of its own, which land on the metric object after the constructor ran: its children inherit
+// from that object instead (one constructor per family), so they see its fields and methods alike.
+function childConstructor(family: Family, prototype: object): ChildConstructor {
+  const base = ownPrototypes.has(prototype) || family.root === undefined ? prototype : family.root;
+  let Child = childConstructors.get(base);
   if (Child === undefined) {
     Child = function (
-      this: { _family: Family; _index: number; _own: readonly (string | undefined)[] | null },
+      this: { _family: Family; _index: number; _given: readonly (string | undefined)[] | null },
       family: Family,
       index: number,
       values: readonly (string | undefined)[] | null,
     ) {
       this._family = family;
       this._index = index;
-      this._own = values;
+      this._given = values;
     } as unknown as ChildConstructor;
-    Child.prototype = prototype as Metric & SeriesHandle;
-    childConstructors.set(prototype, Child);
+    Child.prototype = base as Metric & SeriesHandle;
+    childConstructors.set(base, Child);
   }
   return Child;
 }
@@ -356,16 +356,4 @@ function leafOf(family: Family, Child: ChildConstructor, values: readonly string
 
 function listLabels(names: readonly string[]): string {
   return names.length === 0 ? 'none' : names.map((name) => `"${name}"`).join(', ');
-}
-
-/** @internal Read access to a metric's family for the registry and exposition. */
-export function familyOf(metric: Metric): Family {
-  return (metric as unknown as { _family: Family })._family;
-}
-
-/** @internal Whether a value is a pytheus metric (of this or another copy of the package). */
-export function isMetric(value: unknown): value is Metric {
-  return (
-    typeof value === 'object' && value !== null && (value as { _family?: unknown })._family instanceof Object
-  );
 }

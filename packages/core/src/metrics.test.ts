@@ -298,6 +298,38 @@ describe('Summary', () => {
   });
 });
 
+describe('subclasses', () => {
+  it('children of a subclass have its fields and methods, and are instances of it', async () => {
+    class RouteCounter<L extends string = string> extends Counter<L> {
+      service = 'shop';
+      hits(): number {
+        return this.labelNames.length;
+      }
+    }
+    const registry = new CollectorRegistry();
+    const routes = new RouteCounter('route_hits_total', 'c', {
+      registry,
+      requiredLabels: ['route', 'method'],
+    });
+    const partial = routes.labels({ route: '/a' });
+    const full = partial.labels({ method: 'GET' });
+    for (const metric of [routes, partial, full]) {
+      expect(metric).toBeInstanceOf(RouteCounter);
+      expect(metric).toBeInstanceOf(Counter);
+      expect(metric.service).toBe('shop');
+      expect(metric.hits()).toBe(2);
+    }
+    full.inc();
+    expect(routes.labels({ route: '/a', method: 'GET' })).toBe(full);
+    // A plain Counter's children share one prototype with it and have only their own three fields.
+    const plain = new Counter('plain_hits_total', 'c', { registry, requiredLabels: ['route'] });
+    const child = plain.labels({ route: '/' });
+    expect(Object.getPrototypeOf(child)).toBe(Counter.prototype);
+    expect(Object.keys(child)).toHaveLength(3);
+    expect(await generateMetrics(registry)).toContain('route_hits_total{route="/a",method="GET"} 1\n');
+  });
+});
+
 describe('bucket helpers', () => {
   it('builds linear and exponential buckets', () => {
     expect(linearBuckets(1, 2, 4)).toEqual([1, 3, 5, 7]);

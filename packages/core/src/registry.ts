@@ -1,6 +1,6 @@
 import { DuplicateMetricError, describeValue, PytheusError } from './errors.js';
-import type { Family } from './family.js';
-import { familyOf, isMetric, type Metric } from './metric.js';
+import { type Family, familyOf, isMetricObject } from './family.js';
+import type { Metric } from './metric.js';
 import { validateMetricName } from './names.js';
 import { sharedState } from './state.js';
 
@@ -173,6 +173,10 @@ export class CollectorRegistry {
     }
     return out;
   }
+}
+
+function isMetric(value: unknown): value is Metric {
+  return isMetricObject(value);
 }
 
 function describeCollector(collector: unknown): string {

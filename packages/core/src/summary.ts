@@ -1,5 +1,5 @@
 import { describeValue, InvalidValueError } from './errors.js';
-import { Metric, type MetricOptions } from './metric.js';
+import { Metric, type MetricOptions, ownMetricClass } from './metric.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
 /** Options of {@link Summary}. */
@@ -24,14 +24,14 @@ export class Summary<L extends string = string> extends Metric<L> {
   observe(value: number): void {
     const index = this._index;
     const family = this._family;
-    // As in Counter.inc: tests, then straight-line writes (`storage` 1 is IN_MEMORY).
+    // As in Counter.inc: tests, then straight-line writes.
     if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) {
       if (index < 0) throw this._missingLabels();
       throw new InvalidValueError(
         `summary "${family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
       );
     }
-    if (family.storage === 1) {
+    if (family.direct) {
       const numbers = family.numbers;
       numbers[index * 2]! += 1;
       numbers[index * 2 + 1]! += value;
@@ -59,3 +59,5 @@ export class Summary<L extends string = string> extends Metric<L> {
     return decorateWith(() => this.time());
   }
 }
+
+ownMetricClass(Summary);
