@@ -13,6 +13,14 @@ export function validateMetricName(name: unknown, what = 'metric name'): asserts
 }
 
 /**
+ * Whether `name` is a label name that any metric may use: Prometheus' label name rules, and not beginning with
+ * `__`, which belongs to Prometheus itself. For backends that add labels of their own (a process label, say).
+ */
+export function isLabelName(name: unknown): name is string {
+  return typeof name === 'string' && LABEL_NAME.test(name) && !name.startsWith('__');
+}
+
+/**
  * Throws unless `name` may label `metric`: Prometheus' label name rules, the `__` prefix reserved for Prometheus
  * itself, and the names a metric type keeps for its own samples (`le` on histograms, `quantile` on summaries).
  */

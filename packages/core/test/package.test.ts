@@ -20,21 +20,27 @@ describe('the published package', () => {
 
   it('loads from CommonJS with require() (no top-level await anywhere)', () => {
     // Runs against dist: turbo builds the package before its tests (`pnpm build` when running vitest alone).
-    for (const dist of ['dist/index.js', 'dist/node.js', '../backend-memory/dist/index.js']) {
+    for (const dist of [
+      'dist/index.js',
+      'dist/node.js',
+      'dist/for-backends.js',
+      '../backend-memory/dist/index.js',
+    ]) {
       if (!existsSync(join(root, dist))) throw new Error(`${dist} is missing: run \`pnpm build\` first`);
     }
     const script = `
       const core = require('@pytheus/core');
       const { metricsHandler } = require('@pytheus/core/node');
+      const { isLabelName } = require('@pytheus/core/backend');
       const registry = new core.CollectorRegistry();
       new core.Counter('cjs_total', 'loaded with require', { registry }).inc(3);
       core.generateMetrics(registry).then((text) => {
-        process.stdout.write(typeof metricsHandler + '\\n' + text);
+        process.stdout.write(typeof metricsHandler + typeof isLabelName + '\\n' + text);
       });
     `;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
     expect(out).toBe(
-      'function\n# HELP cjs_total loaded with require\n# TYPE cjs_total counter\ncjs_total 3\n',
+      'functionfunction\n# HELP cjs_total loaded with require\n# TYPE cjs_total counter\ncjs_total 3\n',
     );
   });
 });
