@@ -1,4 +1,4 @@
-import type { Backend, BackendSample, MetricDescriptor, SeriesDescriptor } from '@pytheus/core';
+import type { Backend, BackendSample, MetricDescriptor, SeriesDescriptor } from '@pytheus/core/backend';
 import { connect, type RedisBackendConfig, resolveConfig } from './config.js';
 import { fieldOf } from './keys.js';
 import { type Cell, State, type Writer } from './state.js';

@@ -1,4 +1,4 @@
-import type { MetricDescriptor } from '@pytheus/core';
+import type { MetricDescriptor } from '@pytheus/core/backend';
 
 // The key layout (documented in the README). Every key of a metric carries the metric's name as a Redis Cluster
 // hash tag, `{name}`, so that one metric lives in one hash slot and a Lua script can touch all of its keys.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { BackendError, type BackendSample, type MetricDescriptor } from '@pytheus/core';
+import { BackendError } from '@pytheus/core';
+import type { BackendSample, MetricDescriptor } from '@pytheus/core/backend';
 import type { Cluster, Redis } from 'ioredis';
 import type { ResolvedConfig } from './config.js';
 import { ackKey, decodeNumber, encodeNumber, type MetricKeys, metricKeys, parseField } from './keys.js';

@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingBackend } from '../test/fixtures/recording-backend.js';
+import type { BackendSample, LocalNumbers, MetricDescriptor } from './for-backends.js';
 import {
   type BackendConfig,
   BackendError,
-  type BackendSample,
   CollectorRegistry,
   Counter,
   closeBackend,
@@ -18,9 +18,7 @@ import {
   Gauge,
   generateMetrics,
   Histogram,
-  type LocalNumbers,
   loadBackend,
-  type MetricDescriptor,
   Summary,
 } from './index.js';
 

@@ -248,7 +248,7 @@ export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
 
 /** The backend metrics bind to now: the loaded one, or (loaded on first call) the environment's or memory. */
 export function currentBackend(): LoadedBackend {
-  return sharedState().backend ?? loadBackend();
+  return (sharedState().backend as LoadedBackend | undefined) ?? loadBackend();
 }
 
 /** Ships writes that the current backend buffers (a no-op for the memory backend). */

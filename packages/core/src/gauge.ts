@@ -1,7 +1,7 @@
 import type { MultiprocessMode } from './backend.js';
 import { describeValue, InvalidValueError, PytheusError } from './errors.js';
-import { Metric, type MetricOptions, ownMetricClass } from './metric.js';
-import { decorateWith, type MethodDecorator, startTimer, type Timer, Tracker, wrapWith } from './timing.js';
+import { type MetricOptions, ownMetricClass, TimedMetric } from './metric.js';
+import { decorateWith, type MethodDecorator, Tracker, wrapWith } from './timing.js';
 
 /** Options of {@link Gauge}. */
 export interface GaugeOptions<L extends string = string> extends MetricOptions<L> {
@@ -21,7 +21,7 @@ export interface GaugeOptions<L extends string = string> extends MetricOptions<L
  * using _ = inFlight.trackInprogress(); // +1 now, -1 when the scope ends
  * ```
  */
-export class Gauge<L extends string = string> extends Metric<L> {
+export class Gauge<L extends string = string> extends TimedMetric<L> {
   constructor(name: string, description: string, options?: GaugeOptions<L>) {
     const mode = options?.multiprocessMode;
     if (mode !== undefined && mode !== 'shared' && mode !== 'perProcess') {
@@ -82,32 +82,19 @@ export class Gauge<L extends string = string> extends Metric<L> {
   trackInprogressFunction<A extends unknown[], R, T>(
     fn: (this: T, ...args: A) => R,
   ): (this: T, ...args: A) => R {
-    if (this._index < 0) throw this._missingLabels();
+    this._requireLabels();
     return wrapWith(fn, () => this.trackInprogress());
   }
 
   /** A method decorator that counts the calls of the method in progress. */
   trackInprogressMethod(): MethodDecorator {
-    if (this._index < 0) throw this._missingLabels();
+    this._requireLabels();
     return decorateWith(() => this.trackInprogress());
   }
 
-  /** Starts a timer; when it stops, the gauge is set to the duration in seconds. */
-  time(): Timer {
-    if (this._index < 0) throw this._missingLabels();
-    return startTimer((seconds) => this.set(seconds));
-  }
-
-  /** Wraps `fn` (sync or async) so that each call sets the gauge to its duration in seconds. */
-  timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
-    if (this._index < 0) throw this._missingLabels();
-    return wrapWith(fn, () => this.time());
-  }
-
-  /** A method decorator that sets the gauge to each call's duration in seconds. */
-  timeMethod(): MethodDecorator {
-    if (this._index < 0) throw this._missingLabels();
-    return decorateWith(() => this.time());
+  /** @internal */
+  protected _recordDuration(seconds: number): void {
+    this.set(seconds);
   }
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { generateMetrics } from './exposition.js';
-import { negotiate } from './negotiate.js';
+import { acceptsGzip, negotiate } from './negotiate.js';
 import type { CollectorRegistry } from './registry.js';
 
 const gzip = promisify(gzipCallback);
@@ -11,26 +11,6 @@ const gzip = promisify(gzipCallback);
 export interface MetricsHandlerOptions {
   /** The registry to expose; the default registry when absent. */
   registry?: CollectorRegistry;
-}
-
-// Whether an Accept-Encoding header (RFC 9110, section 12.5.3) allows gzip: named, or `*`, with a non-zero q.
-function acceptsGzip(acceptEncoding: string | undefined): boolean {
-  if (typeof acceptEncoding !== 'string') return false;
-  let gzipQ: number | undefined;
-  let anyQ: number | undefined;
-  for (const element of acceptEncoding.split(',')) {
-    const [coding = '', ...params] = element.split(';');
-    const name = coding.trim().toLowerCase();
-    let q = 1;
-    for (const param of params) {
-      const [key = '', value = ''] = param.split('=');
-      if (key.trim().toLowerCase() === 'q') q = Number(value.trim());
-    }
-    if (Number.isNaN(q)) continue;
-    if (name === 'gzip' || name === 'x-gzip') gzipQ = q;
-    else if (name === '*') anyQ = q;
-  }
-  return (gzipQ ?? anyQ ?? 0) > 0;
 }
 
 /**
