@@ -272,13 +272,36 @@ interface NodeLikeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
+interface DenoLike {
+  permissions?: { querySync?(descriptor: { name: 'env'; variable: string }): { state: string } };
+}
+
+// A variable of the environment, or undefined where the runtime does not let us read it without asking: Deno
+// without --allow-env would throw (or prompt in a terminal) on the first metric, so its permission is queried
+// first and a variable that is not granted counts as unset.
+function readEnvironment(proc: NodeLikeProcess | undefined, name: string): string | undefined {
+  try {
+    const deno = (globalThis as { Deno?: DenoLike }).Deno;
+    const query = deno?.permissions?.querySync;
+    if (
+      query !== undefined &&
+      query.call(deno!.permissions, { name: 'env', variable: name }).state !== 'granted'
+    ) {
+      return undefined;
+    }
+    return proc?.env?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
 // Reads PYTHEUS_BACKEND_CLASS and PYTHEUS_BACKEND_CONFIG synchronously, so that loading from the environment can
 // happen on a metric's first use. It reaches Node's modules through process.getBuiltinModule, so the main entry
 // imports nothing from node:* and still runs unchanged on runtimes without them.
 function backendFromEnvironment(): LoadedBackend | undefined {
   const proc = (globalThis as { process?: NodeLikeProcess }).process;
-  const spec = proc?.env?.PYTHEUS_BACKEND_CLASS;
-  const configPath = proc?.env?.PYTHEUS_BACKEND_CONFIG;
+  const spec = readEnvironment(proc, 'PYTHEUS_BACKEND_CLASS');
+  const configPath = readEnvironment(proc, 'PYTHEUS_BACKEND_CONFIG');
   if (!spec && !configPath) return undefined;
   const moduleApi = proc?.getBuiltinModule?.('node:module') as
     | { createRequire(from: string): (id: string) => Record<string, unknown> }
