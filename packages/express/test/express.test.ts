@@ -58,7 +58,7 @@ describe.each(versions)('%s', (_, express) => {
         res.send(`item ${req.params.id}`);
       });
       tenant.use('/items', items);
-      tenant.get('/', (req, res) => {
+      tenant.get('/', (_req, res) => {
         res.send('tenant');
       });
       app.use('/api/:tenant', tenant);
@@ -82,10 +82,10 @@ describe.each(versions)('%s', (_, express) => {
 
   it('labels array routes with their paths and RegExp routes with their source', async () => {
     const { registry, get } = await start(express, (app) => {
-      app.get(['/a', '/b/:x'], (req, res) => {
+      app.get(['/a', '/b/:x'], (_req, res) => {
         res.send('ab');
       });
-      app.get(/^\/files\/.+\.txt$/, (req, res) => {
+      app.get(/^\/files\/.+\.txt$/, (_req, res) => {
         res.send('file');
       });
     });
@@ -102,14 +102,14 @@ describe.each(versions)('%s', (_, express) => {
       tenant.get('/orders/:id', () => {
         throw new Error('database down');
       });
-      tenant.get('/later/:id', (req, res, next) => {
+      tenant.get('/later/:id', (_req, _res, next) => {
         setTimeout(() => next(new Error('timeout')), 1);
       });
       app.use('/t/:tenant', tenant);
       app.get('/plain', () => {
         throw new Error('no handler of our own: Express answers 500');
       });
-      app.use((error: Error, req: unknown, res: express5.Response, next: express5.NextFunction) => {
+      app.use((error: Error, _req: unknown, res: express5.Response, next: express5.NextFunction) => {
         if (error.message === 'timeout') next(error);
         else res.status(503).send('sorry');
       });
@@ -126,7 +126,7 @@ describe.each(versions)('%s', (_, express) => {
 
   it('collapses 404s, scanner paths and a flood of 10,000 random paths into one series', async () => {
     const { registry, get } = await start(express, (app) => {
-      app.get('/users/:id', (req, res) => {
+      app.get('/users/:id', (_req, res) => {
         res.send('user');
       });
     });
@@ -160,7 +160,7 @@ describe.each(versions)('%s', (_, express) => {
     });
     let released!: () => void;
     const { registry, get, port } = await start(express, (app) => {
-      app.get('/slow/:id', (req, res) => {
+      app.get('/slow/:id', (_req, res) => {
         arrived();
         // Answers only after the client is gone.
         res.on('close', () => released());
@@ -183,13 +183,13 @@ describe.each(versions)('%s', (_, express) => {
     const { registry, get } = await start(
       express,
       (app) => {
-        app.get('/health', (req, res) => {
+        app.get('/health', (_req, res) => {
           res.send('ok');
         });
-        app.get('/static/:file', (req, res) => {
+        app.get('/static/:file', (_req, res) => {
           res.send('file');
         });
-        app.get('/users/:id', (req, res) => {
+        app.get('/users/:id', (_req, res) => {
           res.send('user');
         });
       },
@@ -224,7 +224,7 @@ describe.each(versions)('%s', (_, express) => {
 
   it('serves the metrics path: negotiated format, exact content type, gzip, HEAD, 405 for other methods', async () => {
     const { port, get } = await start(express, (app) => {
-      app.get('/users/:id', (req, res) => {
+      app.get('/users/:id', (_req, res) => {
         res.send('user');
       });
     });
@@ -309,7 +309,7 @@ describe.each(versions)('%s', (_, express) => {
   it('a second app in the same process reuses the metrics; other options for the same names throw', async () => {
     const registry = new CollectorRegistry();
     const build = (app: ReturnType<Express>) => {
-      app.get('/users/:id', (req, res) => {
+      app.get('/users/:id', (_req, res) => {
         res.send('user');
       });
     };
@@ -326,7 +326,7 @@ describe.each(versions)('%s', (_, express) => {
   it('times every request that comes after it, including routes in a router mounted at a RegExp', async () => {
     const { registry, get } = await start(express, (app) => {
       const versioned = express.Router();
-      versioned.get('/ping', (req, res) => {
+      versioned.get('/ping', (_req, res) => {
         res.send('pong');
       });
       app.use(/^\/v\d+/, versioned);
@@ -360,12 +360,12 @@ describe('Express 5 only', () => {
   it('labels Express 5 wildcards and optional parts in mount paths with their template', async () => {
     const { registry, get } = await start(express5, (app) => {
       const repo = express5.Router();
-      repo.get('/', (req, res) => {
+      repo.get('/', (_req, res) => {
         res.send('repo');
       });
       app.use('/repo/:owner{/:name}', repo);
       const docs = express5.Router();
-      docs.get('/', (req, res) => {
+      docs.get('/', (_req, res) => {
         res.send('docs');
       });
       app.use('/docs/*page', docs);
