@@ -44,6 +44,13 @@ async function counts(registry: CollectorRegistry): Promise<string[]> {
   });
 }
 
+/** The route most tests serve. */
+function users(app: ReturnType<Express>): void {
+  app.get('/users/:id', (_req, res) => {
+    res.send('user');
+  });
+}
+
 async function inFlight(registry: CollectorRegistry): Promise<string[]> {
   const text = await generateMetrics(registry);
   return text.split('\n').filter((line) => line.startsWith('http_requests_in_flight{'));
@@ -125,11 +132,7 @@ describe.each(versions)('%s', (_, express) => {
   });
 
   it('collapses 404s, scanner paths and a flood of 10,000 random paths into one series', async () => {
-    const { registry, get } = await start(express, (app) => {
-      app.get('/users/:id', (_req, res) => {
-        res.send('user');
-      });
-    });
+    const { registry, get } = await start(express, users);
     for (const path of ['/wp-login.php', '/.env', '/admin/config.php', '/users', '/users/1/2']) {
       expect((await get(path)).status).toBe(404);
     }
@@ -189,9 +192,7 @@ describe.each(versions)('%s', (_, express) => {
         app.get('/static/:file', (_req, res) => {
           res.send('file');
         });
-        app.get('/users/:id', (_req, res) => {
-          res.send('user');
-        });
+        users(app);
       },
       { ignorePaths: ['/health', /^\/static\//] },
     );
@@ -223,11 +224,7 @@ describe.each(versions)('%s', (_, express) => {
   });
 
   it('serves the metrics path: negotiated format, exact content type, gzip, HEAD, 405 for other methods', async () => {
-    const { port, get } = await start(express, (app) => {
-      app.get('/users/:id', (_req, res) => {
-        res.send('user');
-      });
-    });
+    const { port, get } = await start(express, users);
     await get('/users/1');
     const plain = await get('/metrics');
     expect(plain.status).toBe(200);
@@ -308,19 +305,25 @@ describe.each(versions)('%s', (_, express) => {
 
   it('a second app in the same process reuses the metrics; other options for the same names throw', async () => {
     const registry = new CollectorRegistry();
-    const build = (app: ReturnType<Express>) => {
-      app.get('/users/:id', (_req, res) => {
-        res.send('user');
-      });
-    };
-    const first = await start(express, build, { registry });
-    const second = await start(express, build, { registry });
+    const first = await start(express, users, { registry });
+    const second = await start(express, users, { registry });
     await first.get('/users/1');
     await second.get('/users/2');
     expect(await counts(registry)).toEqual(['GET /users/:id 200 2']);
     expect(() => metrics({ registry, buckets: [1, 2, 3] })).toThrow(DuplicateMetricError);
     expect(() => metrics({ registry, metricPath: '/m' } as never)).toThrow(HttpOptionsError);
     expect(() => metrics({ registry, metricPath: '/m' } as never)).toThrow(/"metricPath"/);
+  });
+
+  it('labels routes of a sub-app with its mount path', async () => {
+    const { registry, get } = await start(express, (app) => {
+      const admin = express();
+      users(admin);
+      app.use('/admin', admin);
+    });
+    await get('/admin/users/1');
+    await get('/admin/users/2');
+    expect(await counts(registry)).toEqual(['GET /admin/users/:id 200 2']);
   });
 
   it('times every request that comes after it, including routes in a router mounted at a RegExp', async () => {
