@@ -576,7 +576,11 @@ function registered(registry: CollectorRegistry, spec: InstrumentSpec): Metric |
 
 function create(spec: InstrumentSpec, registry: CollectorRegistry | null): Metric {
   const { name, help, labels, buckets, unit } = spec;
-  if (spec.type === 'gauge') return new Gauge(name, help, { requiredLabels: labels, registry });
+  // Per process on a multi-process backend: a process that dies with requests in flight takes its count with it
+  // (its series expires) instead of leaving it in a shared value for good.
+  if (spec.type === 'gauge') {
+    return new Gauge(name, help, { requiredLabels: labels, registry, multiprocessMode: 'perProcess' });
+  }
   if (spec.type === 'counter') return new Counter(name, help, { requiredLabels: labels, registry });
   return new Histogram(name, help, { requiredLabels: labels, buckets, registry, unit });
 }

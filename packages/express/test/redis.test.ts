@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MemoryBackend } from '@pytheus/backend-memory';
@@ -97,7 +97,11 @@ describe('the Express app on the Redis backend', () => {
       const inFlight = (await send(port, '/metrics')).text
         .split('\n')
         .filter((line) => line.startsWith('http_requests_in_flight{'));
-      expect(inFlight).toEqual(['http_requests_in_flight{method="GET"} 0']);
+      // In flight is per process (a process that dies takes its count with it): one series each, back at zero.
+      const pids = [process.pid, other.child.pid].sort();
+      expect(inFlight.sort()).toEqual(
+        pids.map((pid) => `http_requests_in_flight{method="GET",process="${hostname()}:${pid}"} 0`).sort(),
+      );
       other.child.stdin!.write('exit\n');
     } finally {
       setDefaultRegistry(previous);
