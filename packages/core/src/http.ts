@@ -220,8 +220,8 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
   private readonly inFlightChildren: (Gauge | undefined)[];
   // Per method: route label -> status code -> the instruments of that tuple (without extra labels).
   private readonly series: Map<string, Map<number, SeriesSet>>[];
-  // Route labels seen, for the cap; templates map to themselves, anything past the cap to OVERFLOW_ROUTE.
-  private readonly routes = new Map<string, string>();
+  // The route labels in use, at most maxRoutes: a template not among them once it is full is OVERFLOW_ROUTE.
+  private readonly routes = new Set<string>();
   private readonly statusLabels = new Map<number, string>();
 
   /** @internal Use {@link createHttpMetrics}. */
@@ -329,12 +329,10 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
    */
   routeLabel(template: string | undefined): string {
     if (template === undefined) return UNMATCHED_ROUTE;
-    const known = this.routes.get(template);
-    if (known !== undefined) return known;
-    const label = this.routes.size < this.maxRoutes ? template : OVERFLOW_ROUTE;
-    // Past the cap only the cap's own value is remembered: the map stays bounded too.
-    if (label !== OVERFLOW_ROUTE) this.routes.set(template, label);
-    return label;
+    if (this.routes.has(template)) return template;
+    if (this.routes.size >= this.maxRoutes) return OVERFLOW_ROUTE;
+    this.routes.add(template);
+    return template;
   }
 
   /** The `status_code` label of a status: the code, or its class (`4xx`) with `groupStatusCodes`. */
