@@ -27,8 +27,8 @@ import { BUCKETS, LATENCIES } from '../lib/workload.js';
 const VARIANTS = ['bare', 'pytheus', 'express-prom-bundle'] as const;
 type Variant = (typeof VARIANTS)[number];
 
-const ROUNDS = Number(process.env.BENCH_EXPRESS_ROUNDS ?? 10);
-const SECONDS = Number(process.env.BENCH_EXPRESS_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_EXPRESS_ROUNDS ?? 16);
+const SECONDS = Number(process.env.BENCH_EXPRESS_SECONDS ?? 2);
 const CONNECTIONS = 50;
 const TARGET_COST = 0.05;
 
@@ -142,9 +142,9 @@ export interface ExpressFigures {
   requestsPerSecond: Record<Variant, { rounds: number[]; median: number }>;
   /** Per variant: the server's CPU time per request in microseconds, each round and the median. */
   cpuMicrosPerRequest: Record<Variant, { rounds: number[]; median: number }>;
-  /** What the middleware adds to the bare app's CPU time per request (its median / bare median - 1). */
+  /** What the middleware adds to the bare app's CPU time per request: the median over rounds of its / bare's - 1. */
   cpuOverhead: { pytheus: number; 'express-prom-bundle': number };
-  /** Share of the bare app's throughput that the middleware costs (1 - its median / bare median). */
+  /** Share of the bare app's throughput that the middleware costs: 1 - the median over rounds of its / bare's. */
   cost: { pytheus: number; 'express-prom-bundle': number };
   targetCost: number;
   targetMet: boolean;
@@ -177,15 +177,17 @@ async function measureThroughput(): Promise<ExpressFigures> {
       ) as Record<Variant, { rounds: number[]; median: number }>;
     const requestsPerSecond = summary('requestsPerSecond');
     const cpuMicrosPerRequest = summary('cpuMicros');
-    const bare = requestsPerSecond.bare.median;
+    // Paired figures: each round compares apps loaded one right after the other, so that a slow patch of the
+    // shared machine, which lasts longer than a run, cancels out; the median round is the figure.
+    const paired = (variant: Exclude<Variant, 'bare'>, figure: keyof Run) =>
+      median(runs[variant].map((run, round) => run[figure] / runs.bare[round]![figure]));
     const cost = {
-      pytheus: 1 - requestsPerSecond.pytheus.median / bare,
-      'express-prom-bundle': 1 - requestsPerSecond['express-prom-bundle'].median / bare,
+      pytheus: 1 - paired('pytheus', 'requestsPerSecond'),
+      'express-prom-bundle': 1 - paired('express-prom-bundle', 'requestsPerSecond'),
     };
-    const bareCpu = cpuMicrosPerRequest.bare.median;
     const cpuOverhead = {
-      pytheus: cpuMicrosPerRequest.pytheus.median / bareCpu - 1,
-      'express-prom-bundle': cpuMicrosPerRequest['express-prom-bundle'].median / bareCpu - 1,
+      pytheus: paired('pytheus', 'cpuMicros') - 1,
+      'express-prom-bundle': paired('express-prom-bundle', 'cpuMicros') - 1,
     };
     return {
       rounds: ROUNDS,
@@ -206,17 +208,16 @@ async function measureThroughput(): Promise<ExpressFigures> {
 }
 
 function printFigures(result: ExpressFigures): void {
-  const bare = result.requestsPerSecond.bare.median;
   console.log(
-    `Express 5 hello world, GET /users/:id: requests/s (median of ${result.rounds} rounds of ${result.secondsPerRun} s, wrk -c${result.connections}; server on core ${result.serverCore}, wrk on core ${result.loadCore})`,
+    `Express 5 hello world, GET /users/:id: requests/s, median of ${result.rounds} rounds of ${result.secondsPerRun} s (wrk -c${result.connections}; server on core ${result.serverCore}, wrk on core ${result.loadCore}); cost: the median of each round's ratio to bare`,
   );
   for (const variant of VARIANTS) {
     const { median: value, rounds } = result.requestsPerSecond[variant];
-    const ratio = value / bare;
+    const cost = variant === 'bare' ? undefined : result.cost[variant];
     const note =
-      variant === 'bare'
+      cost === undefined
         ? ''
-        : `  ${(ratio * 100).toFixed(1)}% of bare, costs ${((1 - ratio) * 100).toFixed(1)}%${
+        : `  costs ${(cost * 100).toFixed(1)}%${
             variant === 'pytheus'
               ? `, target < ${result.targetCost * 100}% ${result.targetMet ? 'met' : 'MISSED'}`
               : ''
@@ -225,7 +226,7 @@ function printFigures(result: ExpressFigures): void {
       `${variant.padEnd(20)} ${value.toFixed(0).padStart(8)}${note}   rounds: ${rounds.map((r) => r.toFixed(0)).join(' ')}`,
     );
   }
-  console.log('server CPU time per request (median; less disturbed by other load on the machine)');
+  console.log('server CPU time per request (median; paired with bare as above)');
   for (const variant of VARIANTS) {
     const { median: value } = result.cpuMicrosPerRequest[variant];
     const note = variant === 'bare' ? '' : `  +${(result.cpuOverhead[variant] * 100).toFixed(1)}% over bare`;

@@ -301,7 +301,9 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
    * Whether a request to `path` (without the query) is left untimed: the metrics path, and `ignorePaths`.
    */
   ignores(path: string): boolean {
-    if (path === this.metricsPath || this.ignoreExact.has(path)) return true;
+    if (path === this.metricsPath) return true;
+    // Without ignorePaths (the common case) no lookup hashes the path.
+    if (this.ignoreExact.size !== 0 && this.ignoreExact.has(path)) return true;
     for (const pattern of this.ignorePatterns) if (pattern.test(path)) return true;
     return false;
   }
