@@ -1,6 +1,7 @@
 import { describeValue, InvalidNameError } from './errors.js';
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** What Prometheus accepts as a metric name. */
+export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** What Prometheus accepts as a label name (exemplar labels included). */
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 

@@ -120,7 +120,7 @@ function parseAccept(header: string): MediaRange[] {
  * Whether an `Accept-Encoding` header allows a gzipped answer: `gzip` (or `x-gzip`) named with a quality above
  * zero, or else `*` with one.
  */
-export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
   if (typeof acceptEncoding !== 'string') return false;
   let gzipQ: number | undefined;
   let anyQ: number | undefined;

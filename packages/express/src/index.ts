@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHttpMetrics, type HttpMetricsOptions, type ScrapeAnswer } from '@pytheus/core/http';
+import { toWebRequest } from '@pytheus/core/node';
 import { type RoutedRequest, RouteTemplates } from './route.js';
 
 export {
@@ -90,7 +91,7 @@ export function metrics<
         method: req.method ?? 'GET',
         accept: req.headers.accept,
         acceptEncoding: req.headers['accept-encoding'],
-        request: () => webRequest(req),
+        request: () => toWebRequest(req),
       })
       .then((answer: ScrapeAnswer) => {
         res.writeHead(answer.status, answer.headers);
@@ -130,25 +131,4 @@ function countBody(res: ServerResponse): { bytes: number } {
     return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
   } as ServerResponse['end'];
   return sent;
-}
-
-// The request as a web `Request`, for the `authorize` hook: same method, URL and headers.
-function webRequest(req: IncomingMessage): Request {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    try {
-      headers.append(raw[i]!, raw[i + 1]!);
-    } catch {
-      // A header the Fetch API refuses cannot be an authorization header that matters.
-    }
-  }
-  const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  let url: URL;
-  try {
-    url = new URL(target, `http://${req.headers.host ?? 'localhost'}`);
-  } catch {
-    url = new URL(target.startsWith('/') ? target : '/', 'http://localhost');
-  }
-  return new Request(url, { method: req.method === 'HEAD' ? 'HEAD' : 'GET', headers });
 }

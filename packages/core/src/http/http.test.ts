@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { CollectorRegistry, Counter, DuplicateMetricError, generateMetrics, Histogram } from '../index.js';
 import {
   CLIENT_CLOSED_REQUEST,
   createHttpMetrics,
@@ -10,8 +11,7 @@ import {
   OVERFLOW_ROUTE,
   ScrapeTimeoutError,
   UNMATCHED_ROUTE,
-} from './http.js';
-import { CollectorRegistry, Counter, DuplicateMetricError, generateMetrics, Histogram } from './index.js';
+} from './index.js';
 
 // Small buckets keep the expected expositions short; the defaults have their own test.
 function setup(options: HttpMetricsOptions = {}) {
