@@ -10,7 +10,9 @@ describe('the published package', () => {
     const sources = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter(
       (file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && file !== 'node.ts',
     );
-    expect(sources).toEqual(expect.arrayContaining(['index.ts', 'for-backends.ts', join('http', 'index.ts')]));
+    expect(sources).toEqual(
+      expect.arrayContaining(['index.ts', 'for-backends.ts', join('http', 'index.ts')]),
+    );
     for (const file of sources) {
       const text = readFileSync(join(root, 'src', file), 'utf8');
       expect(text, file).not.toMatch(/from ['"]node:|require\(|from ['"](fs|path|http|module)['"]/);
