@@ -1,21 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import { CollectorRegistry } from '@pytheus/core';
+import { promtool } from '@pytheus/test-support';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoApp } from './app.js';
 import { close, listen, send } from './client.js';
-
-// Prometheus' own parser and linter judge what the endpoint serves.
-function promtool(text: string): { status: number | null; output: string } {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error) {
-    throw new Error(
-      `cannot run promtool (${result.error.message}): install Prometheus' tools, e.g. \`apt-get install prometheus\` on Debian`,
-    );
-  }
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
 
 let server: Server | undefined;
 afterAll(async () => {

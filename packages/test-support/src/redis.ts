@@ -33,7 +33,7 @@ export class TestRedis {
     }
     let port = await freePort();
     while (port === 6379) port = await freePort();
-    const redis = new TestRedis(port, mkdtempSync(join(tmpdir(), 'pytheus-express-redis-')));
+    const redis = new TestRedis(port, mkdtempSync(join(tmpdir(), 'pytheus-test-redis-')));
     await redis.run();
     return redis;
   }
