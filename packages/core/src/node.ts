@@ -58,3 +58,10 @@ export function metricsHandler(
     response.end(request.method === 'HEAD' ? undefined : body);
   };
 }
+
+export {
+  collectRuntimeMetrics,
+  GC_DURATION_BUCKETS,
+  type RuntimeMetrics,
+  type RuntimeMetricsOptions,
+} from './runtime.js';
