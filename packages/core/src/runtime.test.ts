@@ -5,6 +5,7 @@ import { MemoryBackend } from '@pytheus/backend-memory';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '../test/fixtures/exposition.js';
 import { promtool } from '../test/fixtures/promtool.js';
+import { NODE_ON_LINUX } from '../test/fixtures/runtime-names.js';
 import type { LocalNumbers } from './for-backends.js';
 import {
   CollectorRegistry,
@@ -37,39 +38,6 @@ function burnCpu(ms: number): void {
   const until = Date.now() + ms;
   while (Date.now() < until) Math.sqrt(Math.random());
 }
-
-// Every metric the runtime metrics can show on Node on Linux, with its type.
-const NODE_ON_LINUX: Record<string, string> = {
-  process_cpu_user_seconds_total: 'counter',
-  process_cpu_system_seconds_total: 'counter',
-  process_cpu_seconds_total: 'counter',
-  process_start_time_seconds: 'gauge',
-  process_resident_memory_bytes: 'gauge',
-  process_virtual_memory_bytes: 'gauge',
-  process_heap_bytes: 'gauge',
-  process_open_fds: 'gauge',
-  process_max_fds: 'gauge',
-  nodejs_heap_size_total_bytes: 'gauge',
-  nodejs_heap_size_used_bytes: 'gauge',
-  nodejs_external_memory_bytes: 'gauge',
-  nodejs_array_buffers_bytes: 'gauge',
-  nodejs_heap_space_size_total_bytes: 'gauge',
-  nodejs_heap_space_size_used_bytes: 'gauge',
-  nodejs_heap_space_size_available_bytes: 'gauge',
-  nodejs_active_handles: 'gauge',
-  nodejs_active_requests: 'gauge',
-  nodejs_active_resources: 'gauge',
-  nodejs_eventloop_delay_min_seconds: 'gauge',
-  nodejs_eventloop_delay_max_seconds: 'gauge',
-  nodejs_eventloop_delay_mean_seconds: 'gauge',
-  nodejs_eventloop_delay_stddev_seconds: 'gauge',
-  nodejs_eventloop_delay_p50_seconds: 'gauge',
-  nodejs_eventloop_delay_p90_seconds: 'gauge',
-  nodejs_eventloop_delay_p99_seconds: 'gauge',
-  nodejs_eventloop_utilization_ratio: 'gauge',
-  nodejs_gc_duration_seconds: 'histogram',
-  nodejs_version_info: 'gauge',
-};
 
 describe('runtime metrics in a process of their own (--expose-gc), scraped around known events', () => {
   let scrapes: Record<string, ReturnType<typeof parseExposition>>;
