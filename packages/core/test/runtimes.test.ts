@@ -19,7 +19,7 @@ function without(...names: string[]): Record<string, string> {
 
 const UTILIZATION_AND_GC = ['nodejs_eventloop_utilization_ratio', 'nodejs_gc_duration_seconds'];
 const PROC = ['process_virtual_memory_bytes', 'process_heap_bytes', 'process_open_fds', 'process_max_fds'];
-const DELAY = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'].map(
+const DELAY = ['min', 'max', 'mean', 'p50', 'p90', 'p99'].map(
   (what) => `nodejs_eventloop_delay_${what}_seconds`,
 );
 
