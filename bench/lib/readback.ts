@@ -35,3 +35,10 @@ export async function anchorTotal(
   }
   return total;
 }
+
+/** Sample lines in a rendering (any library's): proves it rendered every series. */
+export function sampleLines(text: string): number {
+  let count = 0;
+  for (const line of text.split('\n')) if (line !== '' && !line.startsWith('#')) count++;
+  return count;
+}

@@ -6,9 +6,11 @@ import { sharedState } from './state.js';
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 /**
- * How a multi-process backend combines a gauge across processes: `'shared'` (one value for all processes, the
- * last `set` wins and `inc`/`dec` add up) or `'perProcess'` (one series per process, told apart by a process label
- * that the backend adds, and dropped when that process stops). Single-process backends ignore it.
+ * How a multi-process backend combines a metric across processes. `'shared'` (the default): one series for all
+ * processes; counters, histograms and summaries add up, and a gauge's last `set` wins while `inc`/`dec` add up.
+ * `'perProcess'`: one series per process, told apart by a process label that the backend adds, holding that
+ * process' own values (a counter's or histogram's own totals, a gauge's own value), and dropped when that process
+ * stops. Single-process backends ignore it.
  */
 export type MultiprocessMode = 'shared' | 'perProcess';
 
@@ -22,7 +24,7 @@ export interface MetricDescriptor {
   readonly labelNames: readonly string[];
   /** Histogram bucket upper bounds, ascending, `+Inf` last. */
   readonly buckets?: readonly number[];
-  /** Gauges only. */
+  /** As given in the metric's options (any type); absent when not given, which means `'shared'`. */
   readonly multiprocessMode?: MultiprocessMode;
 }
 

@@ -1,16 +1,12 @@
-import type { MultiprocessMode } from './backend.js';
-import { describeValue, InvalidValueError, PytheusError } from './errors.js';
+import { describeValue, InvalidValueError, type PytheusError } from './errors.js';
 import { type MetricOptions, ownMetricClass, TimedMetric } from './metric.js';
 import { decorateWith, type MethodDecorator, Tracker, wrapWith } from './timing.js';
 
-/** Options of {@link Gauge}. */
-export interface GaugeOptions<L extends string = string> extends MetricOptions<L> {
-  /**
-   * How a multi-process backend combines this gauge across processes: `'shared'` (default: one value, last
-   * `set` wins, `inc`/`dec` add up) or `'perProcess'` (a series per process, for values such as memory use).
-   */
-  multiprocessMode?: MultiprocessMode;
-}
+/**
+ * Options of {@link Gauge}. Under a multi-process backend a gauge is `'shared'` by default (one value: the last
+ * `set` wins, `inc`/`dec` add up); `multiprocessMode: 'perProcess'` keeps a series per process.
+ */
+export type GaugeOptions<L extends string = string> = MetricOptions<L>;
 
 /**
  * A value that goes up and down: items in a queue, requests in flight, temperature.
@@ -23,13 +19,7 @@ export interface GaugeOptions<L extends string = string> extends MetricOptions<L
  */
 export class Gauge<L extends string = string> extends TimedMetric<L> {
   constructor(name: string, description: string, options?: GaugeOptions<L>) {
-    const mode = options?.multiprocessMode;
-    if (mode !== undefined && mode !== 'shared' && mode !== 'perProcess') {
-      throw new PytheusError(
-        `gauge "${name}": multiprocessMode must be "shared" or "perProcess", got ${describeValue(mode)}`,
-      );
-    }
-    super('gauge', name, description, options, mode === undefined ? {} : { multiprocessMode: mode });
+    super('gauge', name, description, options);
   }
 
   /** Adds `value` (default 1). */

@@ -21,13 +21,18 @@ export interface MetricOptions<L extends string = string> {
   registry?: CollectorRegistry | null;
   /** The unit, such as `seconds` or `bytes`, exposed as `# UNIT` in OpenMetrics; the name must end with it. */
   unit?: string;
+  /**
+   * How a multi-process backend combines this metric across processes: `'shared'` (default: one series for all
+   * processes) or `'perProcess'` (a series per process, for values such as memory use or a process' own CPU
+   * time). See {@link MultiprocessMode}; single-process backends ignore it.
+   */
+  multiprocessMode?: MultiprocessMode;
 }
 
 /** @internal What a metric type adds to the common construction. */
 export interface FamilyExtras {
   reservedLabels?: readonly string[];
   buckets?: readonly number[];
-  multiprocessMode?: MultiprocessMode;
   bucketLabel?: (bound: number) => string;
 }
 
@@ -66,6 +71,7 @@ export abstract class Metric<L extends string = string> {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new PytheusError(`metric "${name}": options must be an object, got ${describeValue(options)}`);
     }
+    const multiprocessMode = checkMultiprocessMode(type, name, options?.multiprocessMode);
     const labelNames = [...(options?.requiredLabels ?? [])] as string[];
     if (options?.requiredLabels !== undefined && !Array.isArray(options.requiredLabels)) {
       throw new LabelError(`metric "${name}": requiredLabels must be an array of label names`);
@@ -124,7 +130,7 @@ export abstract class Metric<L extends string = string> {
       labelNames,
       unit,
       extras.buckets,
-      extras.multiprocessMode,
+      multiprocessMode,
       extras.bucketLabel ?? NO_BUCKET_LABEL,
       registry === null,
     );
@@ -395,6 +401,13 @@ function leafOf(family: Family, Child: ChildConstructor, values: readonly string
     node.set(last, leaf);
   }
   return leaf;
+}
+
+function checkMultiprocessMode(type: MetricType, name: string, mode: unknown): MultiprocessMode | undefined {
+  if (mode === undefined || mode === 'shared' || mode === 'perProcess') return mode;
+  throw new PytheusError(
+    `${type} "${name}": multiprocessMode must be "shared" or "perProcess", got ${describeValue(mode)}`,
+  );
 }
 
 function listLabels(names: readonly string[]): string {

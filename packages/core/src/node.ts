@@ -66,3 +66,10 @@ export function toWebRequest(req: IncomingMessage): Request {
   }
   return new Request(url, { method: req.method === 'HEAD' ? 'HEAD' : 'GET', headers });
 }
+
+export {
+  collectRuntimeMetrics,
+  GC_DURATION_BUCKETS,
+  type RuntimeMetrics,
+  type RuntimeMetricsOptions,
+} from './runtime.js';
