@@ -3,6 +3,9 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 
+/** The duration buckets of every process of the demo (processes that share a backend must agree on them). */
+export const DEMO_BUCKETS: readonly number[] = [0.25, 5];
+
 export function demoApp(middleware: MiddlewareHandler): Hono {
   const app = new Hono();
   app.use(middleware);

@@ -4,7 +4,7 @@
 // alone: `loadBackend()` reads PYTHEUS_BACKEND_* only where the runtime grants it, and uses memory otherwise.
 import { loadBackend } from '@pytheus/core';
 import { metrics } from '../../dist/index.js';
-import { demoApp } from '../app.ts';
+import { DEMO_BUCKETS, demoApp } from '../app.ts';
 
 interface BunLike {
   serve(options: { port: number; hostname: string; fetch: typeof app.fetch }): { port: number };
@@ -17,7 +17,7 @@ interface DenoLike {
 }
 
 loadBackend();
-const app = demoApp(metrics({ buckets: [0.25, 5] }));
+const app = demoApp(metrics({ buckets: DEMO_BUCKETS }));
 
 const { Bun, Deno } = globalThis as { Bun?: BunLike; Deno?: DenoLike };
 if (Bun !== undefined) {
