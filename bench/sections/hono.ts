@@ -1,0 +1,81 @@
+// The Hono section: what request metrics cost a hello-world Hono 4 app on Node (@hono/node-server),
+// `GET /users/:id`, in requests per second over loopback, for the app without middleware, with @pytheus/hono and
+// with @hono/prometheus (the middleware Hono users know, on prom-client), measured in the same run
+// (lib/http-load.ts: pinned cores, alternating rounds, paired costs). Target: pytheus costs under 5% of the bare
+// app's throughput.
+//
+// The timed case below is one request through `app.request()` in this process, Hono's own dispatch included:
+// pytheus' middleware against @hono/prometheus (on prom-client; @prometheus-io/client has no Hono middleware).
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { prometheus } from '@hono/prometheus';
+import { CollectorRegistry } from '@pytheus/core';
+import { metrics } from '@pytheus/hono';
+import { Hono } from 'hono';
+import { Registry as PromRegistry } from 'prom-client';
+import { type LoadFigures, measureLoad, printLoad, serveVariant } from '../lib/http-load.js';
+import { pytheusTotal } from '../lib/readback.js';
+import { defineSection } from '../lib/section.js';
+
+const VARIANTS = ['bare', 'pytheus', '@hono/prometheus'] as const;
+type Variant = (typeof VARIANTS)[number];
+const SCRIPT = fileURLToPath(import.meta.url);
+
+/** The app each server process runs (and the timed case, with a registry of its own). */
+function app(variant: Variant, registry?: CollectorRegistry | PromRegistry): Hono {
+  const app = new Hono();
+  if (variant === 'pytheus') app.use(metrics({ registry: registry as CollectorRegistry | undefined }));
+  if (variant === '@hono/prometheus') {
+    const { registerMetrics, printMetrics } = prometheus({ registry: registry as PromRegistry | undefined });
+    app.use('*', registerMetrics);
+    app.get('/metrics', printMetrics);
+  }
+  app.get('/users/:id', (c) => c.text(`hello ${c.req.param('id')}`));
+  return app;
+}
+
+let figures: LoadFigures | undefined;
+
+export default defineSection({
+  name: 'hono',
+  title: "One request through Hono's app.request() with the metrics middleware, in this process",
+  before: async () => {
+    figures = await measureLoad({
+      section: 'hono',
+      variants: VARIANTS,
+      script: SCRIPT,
+      path: '/users/42',
+      measured: 'pytheus',
+      targetCost: 0.05,
+    });
+    printLoad('Hono 4 hello world on @hono/node-server, GET /users/:id', VARIANTS, 'pytheus', figures);
+  },
+  extras: () => (figures === undefined ? undefined : { ...figures }),
+  cases: [
+    {
+      kind: 'timed',
+      name: "app.request('/users/42'), dispatch and middleware (prom-client: @hono/prometheus)",
+      setup: {
+        pytheus: () => {
+          const registry = new CollectorRegistry();
+          const timed = app('pytheus', registry);
+          return { op: () => timed.request('/users/42'), check: () => pytheusTotal(registry) };
+        },
+        'prom-client': () => {
+          const registry = new PromRegistry();
+          const timed = app('@hono/prometheus', registry);
+          return {
+            op: () => timed.request('/users/42'),
+            check: async () => (await registry.getSingleMetricAsString('http_requests_total')).length,
+          };
+        },
+      },
+    },
+  ],
+});
+
+serveVariant(SCRIPT, VARIANTS, 'hono', (variant) => {
+  serve({ fetch: app(variant).fetch, port: 0, hostname: '127.0.0.1' }, ({ port }) => {
+    process.stdout.write(`PORT ${port}\n`);
+  });
+});
