@@ -94,10 +94,12 @@ describe('route labels', () => {
     const { app, registry } = start();
     users(app);
     app.use('/static/*', async (_c, next) => next()); // a middleware alone matches: still unmatched
+    app.mount('/legacy', () => new Response('another framework')); // mounted apps' routes are middlewares
     for (const path of ['/wp-login.php', '/.env', '/static/x.js', '/users', '/users/1/2']) {
       expect((await app.request(path)).status).toBe(404);
     }
     expect((await app.request('/users/1', { method: 'DELETE' })).status).toBe(404);
+    expect(await (await app.request('/legacy/page')).text()).toBe('another framework');
     await app.request('/users/1');
     const lines = (await generateMetrics(registry)).split('\n').length;
     for (let i = 0; i < 10_000; i++) await app.request(`/${Math.random().toString(36).slice(2)}/${i}`);
@@ -105,6 +107,7 @@ describe('route labels', () => {
     expect(await durations(registry)).toEqual([
       'GET <unmatched> 404 10005',
       'DELETE <unmatched> 404 1',
+      'GET <unmatched> 200 1',
       'GET /users/:id 200 1',
     ]);
   });
