@@ -89,9 +89,15 @@ export function metrics<E extends Env = Env>(options: HonoMetricsOptions<E> = {}
         statusCode: finalized ? c.res.status : 500,
         requestBytes: countRequests ? byteCount(c.req.header('content-length')) : undefined,
       };
-      if (!(finalized && countResponses && countBodyAsSent(c, request))) {
-        finish(c, request, countResponses && finalized ? declaredSize(c) : undefined);
+      let counting = false;
+      if (finalized && countResponses) {
+        try {
+          counting = countBodyAsSent(c, request);
+        } catch {
+          counting = false; // a body another middleware holds: recorded now, without its size
+        }
       }
+      if (!counting) finish(c, request, countResponses && finalized ? declaredSize(c) : undefined);
     }
   };
 }
