@@ -120,10 +120,19 @@ function load(server: Running, target: string, seconds: number): Run {
   return { requestsPerSecond: Number(rps[1]), cpuMicros: (cpu * 1e6) / Number(total[1]) };
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * The paired cost of `variant` against `reference` (another variant than bare): 1 - the median over rounds of its
+ * requests per second / the reference's in the same round.
+ */
+export function pairedCost(figures: LoadFigures, variant: string, reference: string): number {
+  const base = figures.requestsPerSecond[reference]!.rounds;
+  return 1 - median(figures.requestsPerSecond[variant]!.rounds.map((value, round) => value / base[round]!));
 }
 
 /** Starts every variant's server, loads them in alternating rounds, and returns the figures. */

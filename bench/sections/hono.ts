@@ -1,8 +1,10 @@
 // The Hono section: what request metrics cost a hello-world Hono 4 app on Node (@hono/node-server),
-// `GET /users/:id`, in requests per second over loopback, for the app without middleware, with @pytheus/hono and
-// with @hono/prometheus (the middleware Hono users know, on prom-client), measured in the same run
-// (lib/http-load.ts: pinned cores, alternating rounds, paired costs). Target: pytheus costs under 5% of the bare
-// app's throughput.
+// `GET /users/:id`, in requests per second over loopback, for the app without middleware, with an empty
+// middleware, with @pytheus/hono and with @hono/prometheus (the middleware Hono users know, on prom-client),
+// measured in the same run (lib/http-load.ts: pinned cores, alternating rounds, paired costs). Target: pytheus
+// costs under 5% of the bare app's throughput. The empty middleware separates what any middleware costs a Hono
+// app (a lone handler runs directly; a chain runs through compose's promises, which @hono/node-server awaits on
+// its slower path) from what the metrics cost on top of it.
 //
 // The timed case below is one request through `app.request()` in this process, Hono's own dispatch included:
 // pytheus' middleware against @hono/prometheus (on prom-client; @prometheus-io/client has no Hono middleware).
@@ -13,17 +15,23 @@ import { CollectorRegistry } from '@pytheus/core';
 import { metrics } from '@pytheus/hono';
 import { Hono } from 'hono';
 import { Registry as PromRegistry } from 'prom-client';
-import { type LoadFigures, measureLoad, printLoad, serveVariant } from '../lib/http-load.js';
+import { type LoadFigures, measureLoad, pairedCost, printLoad, serveVariant } from '../lib/http-load.js';
 import { pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 
-const VARIANTS = ['bare', 'pytheus', '@hono/prometheus'] as const;
+// `empty middleware` is `async (c, next) => { await next(); }`.
+const VARIANTS = ['bare', 'empty middleware', 'pytheus', '@hono/prometheus'] as const;
 type Variant = (typeof VARIANTS)[number];
 const SCRIPT = fileURLToPath(import.meta.url);
 
 /** The app each server process runs (and the timed case, with a registry of its own). */
 function app(variant: Variant, registry?: CollectorRegistry | PromRegistry): Hono {
   const app = new Hono();
+  if (variant === 'empty middleware') {
+    app.use(async (_c, next) => {
+      await next();
+    });
+  }
   if (variant === 'pytheus') app.use(metrics({ registry: registry as CollectorRegistry | undefined }));
   if (variant === '@hono/prometheus') {
     const { registerMetrics, printMetrics } = prometheus({ registry: registry as PromRegistry | undefined });
@@ -35,6 +43,9 @@ function app(variant: Variant, registry?: CollectorRegistry | PromRegistry): Hon
 }
 
 let figures: LoadFigures | undefined;
+let overMiddleware: Record<string, number> | undefined;
+
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 export default defineSection({
   name: 'hono',
@@ -49,8 +60,14 @@ export default defineSection({
       targetCost: 0.05,
     });
     printLoad('Hono 4 hello world on @hono/node-server, GET /users/:id', VARIANTS, 'pytheus', figures);
+    const ours = pairedCost(figures, 'pytheus', 'empty middleware');
+    const theirs = pairedCost(figures, '@hono/prometheus', 'empty middleware');
+    overMiddleware = { pytheus: ours, '@hono/prometheus': theirs };
+    console.log(
+      `against the empty middleware (what the metrics themselves cost): pytheus ${percent(ours)}, @hono/prometheus ${percent(theirs)}`,
+    );
   },
-  extras: () => (figures === undefined ? undefined : { ...figures }),
+  extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyMiddleware: overMiddleware }),
   cases: [
     {
       kind: 'timed',
