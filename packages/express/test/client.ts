@@ -58,14 +58,3 @@ export function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }
-
-/** Polls `read` until it returns `expected` (for what a `close` event records a moment after the client sees it). */
-export async function eventually<T>(read: () => Promise<T>, expected: T, ms = 2000): Promise<T> {
-  const end = Date.now() + ms;
-  let value = await read();
-  while (JSON.stringify(value) !== JSON.stringify(expected) && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    value = await read();
-  }
-  return value;
-}
