@@ -7,11 +7,10 @@ import { createInterface } from 'node:readline';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { RedisBackend, type RedisBackendConfig } from '@pytheus/backend-redis';
 import { CollectorRegistry, closeBackend, loadBackend, setDefaultRegistry } from '@pytheus/core';
-import { TestRedis } from '@pytheus/test-support';
+import { close, eventually, listen, send, TestRedis } from '@pytheus/test-support';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoApp } from './app.js';
-import { close, eventually, listen, send } from './client.js';
 
 const packageRoot = join(import.meta.dirname, '..');
 

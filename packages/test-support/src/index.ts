@@ -1,4 +1,5 @@
 // Helpers for the tests of this repository's packages (not published): real parts, started and judged the same way
 // everywhere.
+export { close, eventually, hangUp, listen, type Reply, send } from './client.js';
 export { promtool } from './promtool.js';
 export { TestRedis } from './redis.js';
