@@ -365,6 +365,22 @@ describe('@pytheus/fastify', () => {
     );
   });
 
+  it("is a real Fastify route: the app's logger and hooks see the metrics route", async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } });
+    apps.push(app);
+    const hooked: string[] = [];
+    app.addHook('onRequest', async (request) => {
+      hooked.push(`${request.method} ${request.routeOptions.url}`);
+    });
+    await app.register(pytheus, { registry: new CollectorRegistry() });
+    expect((await app.inject('/metrics')).statusCode).toBe(200);
+    expect(hooked).toEqual(['GET /metrics']);
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string; req?: { url: string } });
+    expect(logged.find((entry) => entry.msg === 'incoming request')?.req?.url).toBe('/metrics');
+    expect(logged.some((entry) => entry.msg === 'request completed')).toBe(true);
+  });
+
   it('serves the metrics at another path, or registers no route with metricsPath: false', async () => {
     const custom = await start(users, { metricsPath: '/internal/metrics' });
     expect((await custom.get('/internal/metrics')).statusCode).toBe(200);
