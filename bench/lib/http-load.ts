@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Section } from './section.js';
 
 const CONNECTIONS = 50;
 const TARGET_COST = 0.05;
@@ -224,6 +225,24 @@ export function printThroughput<Variant extends string>(
         : `  +${(result.cpuOverhead[variant as Exclude<Variant, 'bare'>] * 100).toFixed(1)}% over bare`;
     console.log(`${variant.padEnd(width)} ${value.toFixed(1).padStart(8)} µs${note}`);
   }
+}
+
+/**
+ * The parts of an adapter's section that measure the throughput: `before` runs {@link measureThroughput} and
+ * prints the figures, `extras` hands them to the result file. `app` names the framework in the printout.
+ */
+export function throughputSection<Variant extends string>(
+  app: string,
+  plan: ThroughputPlan<Variant>,
+): Required<Pick<Section, 'before' | 'extras'>> {
+  let figures: ThroughputFigures<Variant> | undefined;
+  return {
+    before: async () => {
+      figures = await measureThroughput(plan);
+      printThroughput(app, plan.variants, figures);
+    },
+    extras: () => (figures === undefined ? undefined : { ...figures }),
+  };
 }
 
 /**

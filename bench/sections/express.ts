@@ -14,12 +14,7 @@ import { metrics } from '@pytheus/express';
 import express from 'express';
 import promBundle from 'express-prom-bundle';
 import { Gauge as PromGauge, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
-import {
-  measureThroughput,
-  printThroughput,
-  serveIfAsked,
-  type ThroughputFigures,
-} from '../lib/http-load.js';
+import { serveIfAsked, throughputSection } from '../lib/http-load.js';
 import { pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 import { BUCKETS, LATENCIES } from '../lib/workload.js';
@@ -41,8 +36,6 @@ function app(variant: Variant): express.Express {
   });
   return app;
 }
-
-let figures: ThroughputFigures<Variant> | undefined;
 
 // The per-request bookkeeping, done by hand with an anchor: what a middleware on it does for each request.
 function anchorBookkeeping(
@@ -83,17 +76,13 @@ function anchorBookkeeping(
 export default defineSection({
   name: 'express',
   title: 'Per-request bookkeeping of HTTP metrics (start and finish of one request), in this process',
-  before: async () => {
-    figures = await measureThroughput({
-      section: 'express',
-      script: import.meta.url,
-      variants: VARIANTS,
-      rounds: ROUNDS,
-      seconds: SECONDS,
-    });
-    printThroughput('Express 5', VARIANTS, figures);
-  },
-  extras: () => (figures === undefined ? undefined : { ...figures }),
+  ...throughputSection('Express 5', {
+    section: 'express',
+    script: import.meta.url,
+    variants: VARIANTS,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+  }),
   cases: [
     {
       kind: 'timed',

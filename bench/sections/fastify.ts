@@ -10,12 +10,7 @@
 import pytheus from '@pytheus/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
-import {
-  measureThroughput,
-  printThroughput,
-  serveIfAsked,
-  type ThroughputFigures,
-} from '../lib/http-load.js';
+import { serveIfAsked, throughputSection } from '../lib/http-load.js';
 import { defineSection } from '../lib/section.js';
 
 const VARIANTS = ['bare', 'pytheus', 'fastify-metrics'] as const;
@@ -33,22 +28,16 @@ async function app(variant: Variant): Promise<FastifyInstance> {
   return app;
 }
 
-let figures: ThroughputFigures<Variant> | undefined;
-
 export default defineSection({
   name: 'fastify',
   title: 'Fastify 5 plugins (figures above; no timed case of its own)',
-  before: async () => {
-    figures = await measureThroughput({
-      section: 'fastify',
-      script: import.meta.url,
-      variants: VARIANTS,
-      rounds: ROUNDS,
-      seconds: SECONDS,
-    });
-    printThroughput('Fastify 5', VARIANTS, figures);
-  },
-  extras: () => (figures === undefined ? undefined : { ...figures }),
+  ...throughputSection('Fastify 5', {
+    section: 'fastify',
+    script: import.meta.url,
+    variants: VARIANTS,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+  }),
   cases: [],
 });
 
