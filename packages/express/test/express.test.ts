@@ -1,12 +1,11 @@
 import type { Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { CollectorRegistry, DuplicateMetricError, generateMetrics } from '@pytheus/core';
-import { eventually } from '@pytheus/test-support';
+import { close, eventually, hangUp, send } from '@pytheus/test-support';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ExpressMetricsOptions, HttpOptionsError, metrics } from '../src/index.js';
-import { close, hangUp, send } from './client.js';
 
 // Both majors run the same suite; their routers differ (Express 5: router 2 and path-to-regexp 8).
 type Express = typeof express5;

@@ -1,10 +1,9 @@
 import type { Server } from 'node:http';
 import { CollectorRegistry } from '@pytheus/core';
-import { promtool } from '@pytheus/test-support';
+import { close, listen, promtool, send } from '@pytheus/test-support';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoApp } from './app.js';
-import { close, listen, send } from './client.js';
 
 let server: Server | undefined;
 afterAll(async () => {

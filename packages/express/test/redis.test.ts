@@ -1,17 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { RedisBackend, type RedisBackendConfig } from '@pytheus/backend-redis';
 import { CollectorRegistry, closeBackend, loadBackend, setDefaultRegistry } from '@pytheus/core';
-import { eventually, TestRedis } from '@pytheus/test-support';
+import { close, eventually, listen, send, startChildApp, TestRedis } from '@pytheus/test-support';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoApp } from './app.js';
-import { close, listen, send } from './client.js';
 
 const packageRoot = join(import.meta.dirname, '..');
 
@@ -34,38 +31,6 @@ function configFor(name: string): RedisBackendConfig {
   return { url: redis.url, keyPrefix: `express-${name}-${process.pid}:`, flushIntervalMs: 10 };
 }
 
-/** Starts test/child.ts on the Redis backend; resolves with the port its app listens on. */
-function startChild(config: RedisBackendConfig): Promise<{ port: number; child: ChildProcess }> {
-  const configPath = join(
-    tmpdir(),
-    `pytheus-express-${process.pid}-${Math.random().toString(36).slice(2)}.json`,
-  );
-  writeFileSync(configPath, JSON.stringify(config));
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@pytheus/source', '--import', 'tsx', 'test/child.ts'],
-    {
-      cwd: packageRoot,
-      env: {
-        ...process.env,
-        PYTHEUS_BACKEND_CLASS: '@pytheus/backend-redis#RedisBackend',
-        PYTHEUS_BACKEND_CONFIG: configPath,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolve({ port: Number(line), child }));
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}:\n${stderr}`)));
-  });
-}
-
 function durationCounts(text: string): string[] {
   return text.split('\n').filter((line) => line.startsWith('http_request_duration_seconds_count'));
 }
@@ -76,7 +41,13 @@ describe('the Express app on the Redis backend', () => {
     loadBackend({ backendClass: RedisBackend, backendConfig: config });
     const previous = setDefaultRegistry(new CollectorRegistry());
     try {
-      const other = await startChild(config);
+      const other = await startChildApp({
+        cwd: packageRoot,
+        script: 'test/child.ts',
+        backendClass: '@pytheus/backend-redis#RedisBackend',
+        backendConfig: config,
+      });
+      children.push(other.child);
       const server = demoApp(express).listen(0, '127.0.0.1');
       servers.push(server);
       const port = await listen(server);

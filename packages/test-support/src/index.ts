@@ -1,5 +1,7 @@
 // Helpers for the tests of this repository's packages (not published): real parts, started and judged the same way
 // everywhere.
+export { type ChildApp, startChildApp } from './child.js';
+export { close, hangUp, listen, type Reply, send } from './client.js';
 export { eventually } from './eventually.js';
 export { promtool } from './promtool.js';
 export { TestRedis } from './redis.js';

@@ -1,5 +1,5 @@
-// A small HTTP client for tests against real servers on 127.0.0.1: exact status, headers and body bytes, and a
-// request that hangs up on purpose.
+// A small HTTP client for the adapters' tests against real servers on 127.0.0.1: exact status, headers and body
+// bytes, and a request that hangs up on purpose.
 import { Agent, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

@@ -1,0 +1,54 @@
+// The Fastify section: what request metrics cost a hello-world Fastify 5 app, `GET /users/:id`, in requests per
+// second over loopback, for the app without a metrics plugin, with @pytheus/fastify and with fastify-metrics (the
+// plugin users know, as it comes: a histogram and a summary per route, on @prometheus-io/client), measured in the
+// same run (lib/http-load.ts: pinned cores, alternating rounds, paired costs). Target: pytheus costs under 5% of the
+// bare app's throughput.
+//
+// The per-request bookkeeping alone (the HTTP layer's start and finish against the anchors) is the express
+// section's timed case: the layer is the same.
+import { fileURLToPath } from 'node:url';
+import pytheus from '@pytheus/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyMetrics from 'fastify-metrics';
+import { type LoadFigures, measureLoad, printLoad, serveVariant } from '../lib/http-load.js';
+import { defineSection } from '../lib/section.js';
+
+const VARIANTS = ['bare', 'pytheus', 'fastify-metrics'] as const;
+type Variant = (typeof VARIANTS)[number];
+const SCRIPT = fileURLToPath(import.meta.url);
+
+/** The app each server process runs: Fastify's defaults (no logger), the plugin first. */
+async function app(variant: Variant): Promise<FastifyInstance> {
+  const app = Fastify();
+  if (variant === 'pytheus') await app.register(pytheus);
+  if (variant === 'fastify-metrics') await app.register(fastifyMetrics.default, { endpoint: '/metrics' });
+  app.get<{ Params: { id: string } }>('/users/:id', async (request) => `hello ${request.params.id}`);
+  return app;
+}
+
+let figures: LoadFigures | undefined;
+
+export default defineSection({
+  name: 'fastify',
+  title: 'Fastify 5 plugins (figures above; no timed case of its own)',
+  before: async () => {
+    figures = await measureLoad({
+      section: 'fastify',
+      variants: VARIANTS,
+      script: SCRIPT,
+      path: '/users/42',
+      measured: 'pytheus',
+      targetCost: 0.05,
+    });
+    printLoad('Fastify 5 hello world, GET /users/:id', VARIANTS, 'pytheus', figures);
+  },
+  extras: () => (figures === undefined ? undefined : { ...figures }),
+  cases: [],
+});
+
+serveVariant(SCRIPT, VARIANTS, 'fastify', (variant) => {
+  void app(variant).then(async (server) => {
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    process.stdout.write(`PORT ${(server.server.address() as { port: number }).port}\n`);
+  });
+});
