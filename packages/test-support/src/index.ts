@@ -1,4 +1,5 @@
 // Helpers for the tests of this repository's packages (not published): real parts, started and judged the same way
 // everywhere.
+export { type PrometheusSample, TestPrometheus } from './prometheus.js';
 export { promtool } from './promtool.js';
 export { TestRedis } from './redis.js';
