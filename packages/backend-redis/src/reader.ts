@@ -1,0 +1,106 @@
+import type { BackendSample } from '@pytheus/core/backend';
+import type { Client } from './connection.js';
+import type { Deadline } from './deadline.js';
+import { decodeNumber, type MetricKeys, parseField } from './keys.js';
+
+/**
+ * Fields per HSCAN call: replies of a few hundred kilobytes, each a short step for Redis, and the deadline is
+ * checked between them.
+ */
+export const SCAN_COUNT = 2000;
+
+/** Per metric read: parses a field's label values only when core asks (it matches its own series by `key`). */
+class FieldLabels {
+  private readonly invalid: readonly string[];
+
+  constructor(labelCount: number) {
+    // A field this layout never writes gets label values of the wrong length, which core skips.
+    this.invalid = Object.freeze(new Array<string>(labelCount + 1).fill(''));
+  }
+
+  of(field: string): readonly string[] {
+    return parseField(field) ?? this.invalid;
+  }
+}
+
+/** One stored number of a series, as a batch read returns it. */
+class FieldSample implements BackendSample {
+  constructor(
+    /** The field: `JSON.stringify(labelValues)`, the key core matches series by. */
+    readonly key: string,
+    readonly value: number,
+    readonly histogramBucket: string | undefined,
+    private readonly labels: FieldLabels,
+  ) {}
+
+  get labelValues(): readonly string[] {
+    return this.labels.of(this.key);
+  }
+}
+
+/**
+ * Reads every series of a shared metric (from all processes): the values hash, in HSCAN steps. `parts` names a
+ * series' numbers in their stored order (undefined for counters and gauges, which store one).
+ */
+export async function readShared(
+  client: Client,
+  keys: MetricKeys,
+  parts: readonly string[] | undefined,
+  labelCount: number,
+  deadline: Deadline,
+): Promise<BackendSample[]> {
+  const labels = new FieldLabels(labelCount);
+  const samples: BackendSample[] = [];
+  let cursor = '0';
+  do {
+    const [next, flat] = await client.hscan(keys.values, cursor, 'COUNT', SCAN_COUNT);
+    deadline.check();
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const field = flat[i]!;
+      // Series fields are JSON arrays; the generation field is not a series.
+      if (field.charCodeAt(0) !== 91 /* [ */) continue;
+      const text = flat[i + 1]!;
+      if (parts === undefined) {
+        samples.push(new FieldSample(field, decodeNumber(text), undefined, labels));
+        continue;
+      }
+      const values = text.split(' ');
+      for (let j = 0; j < parts.length; j++) {
+        samples.push(new FieldSample(field, decodeNumber(values[j] ?? '0'), parts[j], labels));
+      }
+    }
+    cursor = next;
+  } while (cursor !== '0');
+  return samples;
+}
+
+/** Reads the series of a per-process gauge, each with its process' label, and forgets processes that are gone. */
+export async function readPerProcess(
+  client: Client,
+  keys: MetricKeys,
+  processLabel: string,
+  deadline: Deadline,
+): Promise<BackendSample[]> {
+  const ids = await client.smembers(keys.processes);
+  deadline.check();
+  const hashes = await Promise.all(
+    ids.map((id) => client.call('HGETALL', keys.processPrefix + id) as Promise<string[]>),
+  );
+  deadline.check();
+  const samples: BackendSample[] = [];
+  const gone: string[] = [];
+  hashes.forEach((flat, k) => {
+    const id = ids[k]!;
+    if (flat.length === 0) gone.push(id);
+    const extraLabels = { [processLabel]: id };
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const labelValues = parseField(flat[i]!);
+      if (labelValues !== undefined)
+        samples.push({ labelValues, value: decodeNumber(flat[i + 1]!), extraLabels });
+    }
+  });
+  for (let i = 0; i < gone.length; i += 1000) {
+    await client.pytheusForgetProcesses(keys.processes, keys.processPrefix, ...gone.slice(i, i + 1000));
+  }
+  return samples;
+}
