@@ -5,13 +5,20 @@
 
 const NUMBERS = `
 local function num(s)
+  local v = tonumber(s)
+  if v then return v end
   if s == 'inf' then return math.huge end
   if s == '-inf' then return -math.huge end
-  if s == 'nan' or s == '-nan' then return 0/0 end
-  return tonumber(s)
+  return 0/0
 end
 local function fmt(v)
   if v ~= v then return 'nan' end
+  if v == 0 then
+    if 1 / v < 0 then return '-0' end
+    return '0'
+  end
+  -- Whole numbers (counts, mostly) print as integers, which is cheaper than 17 digits and as exact.
+  if v == math.floor(v) and v < 1e15 and v > -1e15 then return string.format('%d', v) end
   if v == math.huge then return 'inf' end
   if v == -math.huge then return '-inf' end
   return string.format('%.17g', v)

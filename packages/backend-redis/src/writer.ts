@@ -19,7 +19,7 @@ export interface WriterContext {
  * Bounds of one batch (one script call): few enough series and numbers that Redis runs the script in about a
  * millisecond or two, and far fewer arguments than a command can carry (see the README's figures).
  */
-export const BATCH_LIMITS = { series: 1000, numbers: 2600, bytes: 512 * 1024 };
+export const BATCH_LIMITS = { series: 500, numbers: 1300, bytes: 256 * 1024 };
 
 /** A batch as sent, kept until Redis confirms it: then `shipped` of its series becomes `values`. */
 interface Batch {

@@ -11,7 +11,9 @@ import {
 } from '@pytheus/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
-import { RedisServer, uniquePrefix } from './harness.js';
+import { failOnEscapes, RedisServer, uniquePrefix } from './harness.js';
+
+failOnEscapes();
 
 const servers: RedisServer[] = [];
 afterEach(async () => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 // Test harness: real redis-server processes on free loopback ports with temporary directories. It never uses
 // the default port 6379. REDIS_URL points the plain tests at a server of your own instead (each test uses its own
@@ -200,4 +201,26 @@ let prefixes = 0;
 export function uniquePrefix(name: string): string {
   prefixes++;
   return `t${process.pid}-${Date.now().toString(36)}-${prefixes}-${name}:`;
+}
+
+/**
+ * Fails every test of the file during which anything escaped as an uncaught exception or an unhandled rejection:
+ * a metrics library must never be what takes its process down.
+ */
+export function failOnEscapes(): void {
+  const escaped: unknown[] = [];
+  const onEscape = (error: unknown) => {
+    escaped.push(error);
+  };
+  beforeAll(() => {
+    process.on('uncaughtException', onEscape);
+    process.on('unhandledRejection', onEscape);
+  });
+  afterEach(() => {
+    expect(escaped.splice(0), 'uncaught exceptions and unhandled rejections').toEqual([]);
+  });
+  afterAll(() => {
+    process.off('uncaughtException', onEscape);
+    process.off('unhandledRejection', onEscape);
+  });
 }

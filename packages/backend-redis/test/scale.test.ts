@@ -1,0 +1,163 @@
+import { MemoryBackend } from '@pytheus/backend-memory';
+import {
+  BackendError,
+  CollectorRegistry,
+  Counter,
+  closeBackend,
+  flushBackend,
+  generateMetrics,
+  Histogram,
+  loadBackend,
+} from '@pytheus/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
+import { failOnEscapes, RedisServer, uniquePrefix } from './harness.js';
+
+failOnEscapes();
+
+const servers: RedisServer[] = [];
+afterEach(async () => {
+  await closeBackend().catch(() => {});
+  loadBackend({ backendClass: MemoryBackend });
+  await Promise.all(servers.splice(0).map((server) => server.remove()));
+});
+
+async function start(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+  const server = await RedisServer.start(options);
+  servers.push(server);
+  return server;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The exposition lines of one metric's series, read through a load that wrote nothing: what Redis holds. */
+async function readBack(config: RedisBackendConfig, define: (registry: CollectorRegistry) => void) {
+  const reader: RedisBackendConfig = { ...config };
+  loadBackend({ backendClass: RedisBackend, backendConfig: reader });
+  try {
+    const registry = new CollectorRegistry();
+    define(registry);
+    return (await generateMetrics(registry))
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'));
+  } finally {
+    await RedisBackend.close(reader);
+    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+  }
+}
+
+describe('RedisBackend at scale', () => {
+  it('ships 50,000 new series of one metric from one flush interval, and the process lives on', async () => {
+    const server = await start();
+    const config: RedisBackendConfig = {
+      url: server.url,
+      keyPrefix: uniquePrefix('scale'),
+      flushIntervalMs: 200,
+    };
+    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+    const counter = new Counter('requests_total', 'requests', {
+      registry: new CollectorRegistry(),
+      requiredLabels: ['route'],
+    });
+    for (let i = 0; i < 50_000; i++) counter.labels({ route: `/route/${i}` }).inc(i % 7);
+    // The flush timer ships them: no flush call of ours.
+    const admin = server.admin();
+    try {
+      for (let i = 0; i < 100; i++) {
+        if ((await admin.hlen(`${config.keyPrefix}{requests_total}:counter:values`)) === 50_001) break;
+        await sleep(100);
+      }
+    } finally {
+      admin.disconnect();
+    }
+    const lines = await readBack(config, (registry) => {
+      new Counter('requests_total', 'requests', { registry, requiredLabels: ['route'] });
+    });
+    expect(lines.length).toBe(50_000);
+    const expected = new Set(
+      Array.from({ length: 50_000 }, (_, i) => `requests_total{route="/route/${i}"} ${i % 7}`),
+    );
+    expect(lines.filter((line) => !expected.has(line))).toEqual([]);
+  });
+
+  it('ships 5,000 new histogram series in one flush, exactly', async () => {
+    const server = await start();
+    const config: RedisBackendConfig = {
+      url: server.url,
+      keyPrefix: uniquePrefix('scale-h'),
+      flushIntervalMs: 60_000,
+    };
+    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+    const define = (registry: CollectorRegistry) =>
+      new Histogram('latency_seconds', 'latency', { registry, requiredLabels: ['route'] });
+    const histogram = define(new CollectorRegistry());
+    for (let i = 0; i < 5000; i++) {
+      histogram.labels({ route: `/r/${i}` }).observe(0.001 * (i % 100));
+      histogram.labels({ route: `/r/${i}` }).observe(3);
+    }
+    await flushBackend();
+    const lines = await readBack(config, define);
+    // 13 numbers per series (12 buckets, sum and count) in the exposition, 5000 series.
+    expect(lines.length).toBe(5000 * 14);
+    expect(lines).toContain('latency_seconds_bucket{route="/r/4999",le="0.1"} 1');
+    expect(lines).toContain('latency_seconds_bucket{route="/r/4999",le="+Inf"} 2');
+    expect(lines).toContain('latency_seconds_count{route="/r/123"} 2');
+    expect(lines).toContain(`latency_seconds_sum{route="/r/123"} ${0.001 * 23 + 3}`);
+  });
+
+  it('takes a 30,000-series process through a 5 s outage: exact totals after, and it never stops counting', async () => {
+    const server = await start({ appendonly: true });
+    const config: RedisBackendConfig = {
+      url: server.url,
+      keyPrefix: uniquePrefix('outage'),
+      flushIntervalMs: 100,
+      commandTimeoutMs: 1000,
+    };
+    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+    const define = (registry: CollectorRegistry) =>
+      new Counter('events_total', 'events', { registry, requiredLabels: ['key'] });
+    const counter = define(new CollectorRegistry());
+    const SERIES = 30_000;
+    const children = Array.from({ length: SERIES }, (_, i) => counter.labels({ key: `k${i}` }));
+    const totals = new Array<number>(SERIES).fill(0);
+    let next = 0;
+    // 10,000 series touched a second: 1000 every 100 ms, for 7 s, with Redis stopped from 1 s to 6 s.
+    const touch = () => {
+      for (let i = 0; i < 1000; i++) {
+        const k = (next + i * 7919) % SERIES;
+        children[k]!.inc();
+        totals[k]!++;
+      }
+      next++;
+    };
+    const started = Date.now();
+    let stopped = false;
+    let restarted = false;
+    while (Date.now() - started < 7000) {
+      touch();
+      if (!stopped && Date.now() - started > 1000) {
+        stopped = true;
+        await server.stop();
+        touch();
+        await expect(flushBackend()).rejects.toThrow(BackendError);
+      }
+      if (stopped && !restarted && Date.now() - started > 6000) {
+        restarted = true;
+        await server.run();
+      }
+      await sleep(100);
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await flushBackend();
+        break;
+      } catch (error) {
+        if (attempt > 50) throw error;
+        await sleep(100);
+      }
+    }
+    const lines = await readBack(config, define);
+    const expected = totals.map((total, k) => `events_total{key="k${k}"} ${total}`).sort();
+    expect(lines.sort()).toEqual(expected);
+  }, 60_000);
+});
