@@ -85,7 +85,8 @@ export class Load {
   private tick(): void {
     if (this.ticking || this.closed) return;
     this.ticking = true;
-    Promise.all([this.watchEpoch(), this.ship(this.writers, false)]).then(
+    const epoch = this.epoch === undefined ? undefined : this.watchEpoch();
+    Promise.all([epoch, this.ship(this.writers, false)]).then(
       () => {
         this.ticking = false;
       },
@@ -113,6 +114,8 @@ export class Load {
 
   /** Ships the writers that have something to send (with `all`, waits for busy ones too); rejects if one failed. */
   private async ship(writers: readonly AnyWriter[], all: boolean): Promise<void> {
+    // The epoch is read before the first write, so that a loss after any write shows as a change of it.
+    if (this.epoch === undefined) await this.watchEpoch();
     const attempts: Promise<void>[] = [];
     for (const writer of writers) if ((all && writer.busy) || writer.due) attempts.push(writer.ship());
     const results = await Promise.allSettled(attempts);

@@ -3,7 +3,7 @@ import { CollectorRegistry, Counter, closeBackend, Gauge, generateMetrics, loadB
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
-import { plainRedis, uniquePrefix } from './harness.js';
+import { asAnotherProcess, plainRedis, uniquePrefix } from './harness.js';
 import { runScenario } from './scenario.js';
 
 let redis: Awaited<ReturnType<typeof plainRedis>>;
@@ -23,25 +23,6 @@ async function expositions(registry: CollectorRegistry): Promise<string[]> {
   ];
   expect(second).toEqual(first);
   return first;
-}
-
-/**
- * Runs `use` with `other` loaded, so that the metrics it creates and writes to bind to `other`: a second load of
- * the same Redis, an independent writer as another process would be. Then loads `config` again.
- */
-function asAnotherProcess(
-  config: RedisBackendConfig,
-  other: RedisBackendConfig,
-  use: (registry: CollectorRegistry) => void,
-): CollectorRegistry {
-  const registry = new CollectorRegistry();
-  loadBackend({ backendClass: RedisBackend, backendConfig: other });
-  try {
-    use(registry);
-  } finally {
-    loadBackend({ backendClass: RedisBackend, backendConfig: config });
-  }
-  return registry;
 }
 
 async function withRedis<T>(prefix: string, work: (config: RedisBackendConfig) => Promise<T>): Promise<T> {

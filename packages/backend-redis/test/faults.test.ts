@@ -1,4 +1,3 @@
-import { MemoryBackend } from '@pytheus/backend-memory';
 import {
   BackendError,
   CollectorRegistry,
@@ -7,32 +6,17 @@ import {
   flushBackend,
   generateMetrics,
   Histogram,
-  loadBackend,
 } from '@pytheus/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
-import { failOnEscapes, RedisServer, uniquePrefix } from './harness.js';
+import { failOnEscapes, type RedisServer, serversPerTest, useRedis } from './harness.js';
+
+const use = (server: RedisServer, extra: Partial<RedisBackendConfig> = {}) =>
+  useRedis(server, 'faults', extra);
 
 failOnEscapes();
 
-const servers: RedisServer[] = [];
-afterEach(async () => {
-  await closeBackend().catch(() => {});
-  loadBackend({ backendClass: MemoryBackend });
-  await Promise.all(servers.splice(0).map((server) => server.remove()));
-});
-
-async function start(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
-  const server = await RedisServer.start(options);
-  servers.push(server);
-  return server;
-}
-
-function use(server: RedisServer, extra: Partial<RedisBackendConfig> = {}): RedisBackendConfig {
-  const config: RedisBackendConfig = { url: server.url, keyPrefix: uniquePrefix('faults'), ...extra };
-  loadBackend({ backendClass: RedisBackend, backendConfig: config });
-  return config;
-}
+const start = serversPerTest();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,8 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryBackend } from '@pytheus/backend-memory';
+import { CollectorRegistry, closeBackend, loadBackend } from '@pytheus/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
 
 // Test harness: real redis-server processes on free loopback ports with temporary directories. It never uses
 // the default port 6379. REDIS_URL points the plain tests at a server of your own instead (each test uses its own
@@ -223,4 +226,52 @@ export function failOnEscapes(): void {
     process.off('uncaughtException', onEscape);
     process.off('unhandledRejection', onEscape);
   });
+}
+
+/**
+ * Returns `start(options)`, which starts a server for the running test; after each test the backend is closed,
+ * the memory backend loaded again, and the test's servers removed.
+ */
+export function serversPerTest(): (options?: { appendonly?: boolean }) => Promise<RedisServer> {
+  const servers: RedisServer[] = [];
+  afterEach(async () => {
+    await closeBackend().catch(() => {});
+    loadBackend({ backendClass: MemoryBackend });
+    await Promise.all(servers.splice(0).map((server) => server.remove()));
+  });
+  return async (options = {}) => {
+    const server = await RedisServer.start(options);
+    servers.push(server);
+    return server;
+  };
+}
+
+/**
+ * Runs `use` with `other` loaded, so that the metrics it creates and writes to bind to `other`: a second load of
+ * the same Redis, an independent writer as another process would be. Then loads `config` again.
+ */
+export function asAnotherProcess(
+  config: RedisBackendConfig,
+  other: RedisBackendConfig,
+  use: (registry: CollectorRegistry) => void,
+): CollectorRegistry {
+  const registry = new CollectorRegistry();
+  loadBackend({ backendClass: RedisBackend, backendConfig: other });
+  try {
+    use(registry);
+  } finally {
+    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+  }
+  return registry;
+}
+
+/** Loads the Redis backend on `server`, with a key prefix of its own and `extra`; returns the config. */
+export function useRedis(
+  server: RedisServer,
+  name: string,
+  extra: Partial<RedisBackendConfig> = {},
+): RedisBackendConfig {
+  const config: RedisBackendConfig = { url: server.url, keyPrefix: uniquePrefix(name), ...extra };
+  loadBackend({ backendClass: RedisBackend, backendConfig: config });
+  return config;
 }

@@ -1,32 +1,19 @@
-import { MemoryBackend } from '@pytheus/backend-memory';
 import {
   BackendError,
   CollectorRegistry,
   Counter,
-  closeBackend,
   flushBackend,
   generateMetrics,
   Histogram,
   loadBackend,
 } from '@pytheus/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
-import { failOnEscapes, RedisServer, uniquePrefix } from './harness.js';
+import { failOnEscapes, serversPerTest, useRedis } from './harness.js';
 
 failOnEscapes();
 
-const servers: RedisServer[] = [];
-afterEach(async () => {
-  await closeBackend().catch(() => {});
-  loadBackend({ backendClass: MemoryBackend });
-  await Promise.all(servers.splice(0).map((server) => server.remove()));
-});
-
-async function start(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
-  const server = await RedisServer.start(options);
-  servers.push(server);
-  return server;
-}
+const start = serversPerTest();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,12 +36,7 @@ async function readBack(config: RedisBackendConfig, define: (registry: Collector
 describe('RedisBackend at scale', () => {
   it('ships 50,000 new series of one metric from one flush interval, and the process lives on', async () => {
     const server = await start();
-    const config: RedisBackendConfig = {
-      url: server.url,
-      keyPrefix: uniquePrefix('scale'),
-      flushIntervalMs: 200,
-    };
-    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+    const config = useRedis(server, 'scale', { flushIntervalMs: 200 });
     const counter = new Counter('requests_total', 'requests', {
       registry: new CollectorRegistry(),
       requiredLabels: ['route'],
@@ -82,12 +64,7 @@ describe('RedisBackend at scale', () => {
 
   it('ships 5,000 new histogram series in one flush, exactly', async () => {
     const server = await start();
-    const config: RedisBackendConfig = {
-      url: server.url,
-      keyPrefix: uniquePrefix('scale-h'),
-      flushIntervalMs: 60_000,
-    };
-    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+    const config = useRedis(server, 'scale-histograms', { flushIntervalMs: 60_000 });
     const define = (registry: CollectorRegistry) =>
       new Histogram('latency_seconds', 'latency', { registry, requiredLabels: ['route'] });
     const histogram = define(new CollectorRegistry());
@@ -107,13 +84,7 @@ describe('RedisBackend at scale', () => {
 
   it('takes a 30,000-series process through a 5 s outage: exact totals after, and it never stops counting', async () => {
     const server = await start({ appendonly: true });
-    const config: RedisBackendConfig = {
-      url: server.url,
-      keyPrefix: uniquePrefix('outage'),
-      flushIntervalMs: 100,
-      commandTimeoutMs: 1000,
-    };
-    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+    const config = useRedis(server, 'outage', { flushIntervalMs: 100, commandTimeoutMs: 1000 });
     const define = (registry: CollectorRegistry) =>
       new Counter('events_total', 'events', { registry, requiredLabels: ['key'] });
     const counter = define(new CollectorRegistry());
