@@ -52,6 +52,7 @@ export class Connection {
   readonly client: Client;
   /** Whether pytheus opened the client (and closes it). */
   readonly owned: boolean;
+  private readonly tls: boolean;
   /** What the connection reported last, until it is ready again. */
   private lastError: unknown = undefined;
   private wasReady = false;
@@ -72,11 +73,14 @@ export class Connection {
       client.defineCommand('pytheusEpoch', { numberOfKeys: 1, lua: EPOCH });
     }
     this.client = client;
+    const options = client instanceof Cluster ? client.options.redisOptions : client.options;
+    this.tls = options?.tls !== undefined;
     // Our own connection reports errors here rather than as 'error' events nobody listens to; a user's client
     // keeps its events as they are (we add no 'error' listener to it), and its errors reach us as rejections.
     if (this.owned) {
       const remember = (error: unknown) => {
-        this.lastError = error;
+        // ioredis also emits its giving up on a command; the cause is the error before.
+        if (!(error instanceof Error && GAVE_UP.test(error.message))) this.lastError = error;
       };
       client.on('error', remember);
       if (client instanceof Cluster) client.on('node error', remember);
@@ -100,9 +104,16 @@ export class Connection {
     return new BackendError(`Redis backend: ${doing} failed: ${reason}`, { cause: error });
   }
 
-  /** What the connection reported last, described, or undefined while it is fine. */
+  /** What the connection reported last, described; or how far it got, while it is not ready; or undefined. */
   get trouble(): string | undefined {
-    return this.lastError === undefined ? undefined : describeConnectionError(this.lastError);
+    if (this.lastError !== undefined) return describeConnectionError(this.lastError);
+    const status = this.client.status;
+    if (status === 'ready') return undefined;
+    const hint =
+      this.tls && status === 'connecting'
+        ? '; a port that does not speak TLS never finishes the handshake'
+        : '';
+    return `the connection is not ready: ${status}${hint}`;
   }
 
   /** Closes our own client (politely when `clean`); a user's client stays open. */
@@ -126,6 +137,7 @@ function open(raw: RedisBackendConfig, resolved: ResolvedConfig): Redis | Cluste
     // Bounded waits: a command fails after the timeout or after one reconnection attempt; pytheus keeps the
     // numbers and ships them again on the next flush.
     commandTimeout: resolved.commandTimeoutMs,
+    connectTimeout: resolved.commandTimeoutMs,
     maxRetriesPerRequest: 1,
     enableAutoPipelining: true,
     connectionName: `pytheus:${resolved.processId.replace(/[^\w.:-]/g, '_')}`,
