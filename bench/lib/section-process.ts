@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { measure, type Timing } from './measure.js';
+import { gc, measure, type Timing } from './measure.js';
 import { type CaseResult, caseResult, machine, writeResults } from './results.js';
 import { LIBRARIES, type Library, type Section, type SeriesCase, type TimedCase } from './section.js';
 import { renderTable } from './table.js';
@@ -18,14 +18,6 @@ interface SeriesMeasurement {
   bytesPerSeries: number;
   heapBefore: number;
   heapAfter: number;
-}
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect === undefined) throw new Error('run the section process with --expose-gc');
-  // Twice: the first pass may leave objects that only the second finds unreachable (weak references).
-  collect();
-  collect();
 }
 
 async function loadSection(file: string): Promise<Section> {

@@ -51,10 +51,16 @@ export async function readShared(
 ): Promise<BackendSample[]> {
   const labels = new FieldLabels(labelCount);
   const samples: BackendSample[] = [];
-  let cursor = '0';
-  do {
-    const [next, flat] = await client.hscan(keys.values, cursor, 'COUNT', SCAN_COUNT);
+  const scan = (cursor: string) => client.hscan(keys.values, cursor, 'COUNT', SCAN_COUNT);
+  let step = scan('0');
+  for (;;) {
+    const [next, flat] = await step;
     deadline.check();
+    // The next step is asked for before this one is parsed, so that Redis works while this process parses.
+    if (next !== '0') {
+      step = scan(next);
+      step.catch(() => {});
+    }
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const field = flat[i]!;
       // Series fields are JSON arrays; the generation field is not a series.
@@ -78,9 +84,8 @@ export async function readShared(
       }
       if (samples.length === before) samples.push(new FieldSample(field, 0, parts[0], labels));
     }
-    cursor = next;
-  } while (cursor !== '0');
-  return samples;
+    if (next === '0') return samples;
+  }
 }
 
 /** Reads the series of a per-process gauge, each with its process' label, and forgets processes that are gone. */
