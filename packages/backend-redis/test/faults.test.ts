@@ -9,7 +9,7 @@ import {
 } from '@pytheus/core';
 import { describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
-import { failOnEscapes, type RedisServer, serversPerTest, useRedis } from './harness.js';
+import { failOnEscapes, type RedisServer, serversPerTest, useRedis, whenBack } from './harness.js';
 
 const use = (server: RedisServer, extra: Partial<RedisBackendConfig> = {}) =>
   useRedis(server, 'faults', extra);
@@ -20,20 +20,7 @@ const start = serversPerTest();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Scrapes until Redis answers again (the client reconnects with a back-off). */
-async function scrapeWhenBack(registry: CollectorRegistry): Promise<string> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      return await generateMetrics(registry);
-    } catch (error) {
-      expect(error).toBeInstanceOf(BackendError);
-      last = error;
-      await sleep(100);
-    }
-  }
-  throw last;
-}
+const scrapeWhenBack = (registry: CollectorRegistry) => whenBack(() => generateMetrics(registry));
 
 describe('RedisBackend under faults', () => {
   it('applies a batch once when Redis applied it but the reply was lost (stalled past the command timeout)', async () => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBackend } from '@pytheus/backend-memory';
-import { CollectorRegistry, closeBackend, loadBackend } from '@pytheus/core';
+import { BackendError, CollectorRegistry, closeBackend, loadBackend } from '@pytheus/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
@@ -356,4 +356,19 @@ export function useRedis(
   const config: RedisBackendConfig = { url: server.url, keyPrefix: uniquePrefix(name), ...extra };
   loadBackend({ backendClass: RedisBackend, backendConfig: config });
   return config;
+}
+
+/** Calls `op` until it resolves, while Redis comes back (the client reconnects with a back-off); ~10 s at most. */
+export async function whenBack<T>(op: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      return await op();
+    } catch (error) {
+      expect(error).toBeInstanceOf(BackendError);
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw last;
 }

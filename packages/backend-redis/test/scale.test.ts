@@ -9,7 +9,7 @@ import {
 } from '@pytheus/core';
 import { describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
-import { failOnEscapes, serversPerTest, useRedis } from './harness.js';
+import { failOnEscapes, serversPerTest, useRedis, whenBack } from './harness.js';
 
 failOnEscapes();
 
@@ -82,6 +82,36 @@ describe('RedisBackend at scale', () => {
     expect(lines).toContain(`latency_seconds_sum{route="/r/123"} ${0.001 * 23 + 3}`);
   });
 
+  it('applies every batch of a large flush once while its connections are killed mid-flush', async () => {
+    const server = await start();
+    const config = useRedis(server, 'kills', { flushIntervalMs: 60_000, commandTimeoutMs: 5000 });
+    const define = (registry: CollectorRegistry) =>
+      new Counter('hits_total', 'hits', { registry, requiredLabels: ['key'] });
+    const counter = define(new CollectorRegistry());
+    const SERIES = 10_000;
+    const admin = server.admin();
+    let kills = 0;
+    try {
+      for (let round = 1; round <= 3; round++) {
+        for (let k = 0; k < SERIES; k++) counter.labels({ key: `k${k}` }).inc(round);
+        // 20 batches, one after the other; the connection dies under some of them.
+        const flushed = flushBackend().catch((error: unknown) => error);
+        for (let i = 0; i < 5; i++) {
+          await sleep(15);
+          kills += Number(await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
+        }
+        await flushed;
+        await whenBack(flushBackend);
+      }
+    } finally {
+      admin.disconnect();
+    }
+    expect(kills).toBeGreaterThan(0);
+    const lines = await readBack(config, define);
+    expect(lines.length).toBe(SERIES);
+    expect(lines.filter((line) => !line.endsWith('} 6'))).toEqual([]);
+  });
+
   it('takes a 30,000-series process through a 5 s outage: exact totals after, and it never stops counting', async () => {
     const server = await start({ appendonly: true });
     const config = useRedis(server, 'outage', { flushIntervalMs: 100, commandTimeoutMs: 1000 });
@@ -118,15 +148,7 @@ describe('RedisBackend at scale', () => {
       }
       await sleep(100);
     }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await flushBackend();
-        break;
-      } catch (error) {
-        if (attempt > 50) throw error;
-        await sleep(100);
-      }
-    }
+    await whenBack(flushBackend);
     const lines = await readBack(config, define);
     const expected = totals.map((total, k) => `events_total{key="k${k}"} ${total}`).sort();
     expect(lines.sort()).toEqual(expected);
