@@ -114,11 +114,11 @@ export class Load {
 
   /** Ships the writers that have something to send (with `all`, waits for busy ones too); rejects if one failed. */
   private async ship(writers: readonly AnyWriter[], all: boolean): Promise<void> {
+    const due = writers.filter((writer) => (all && writer.busy) || writer.due);
+    if (due.length === 0) return;
     // The epoch is read before the first write, so that a loss after any write shows as a change of it.
     if (this.epoch === undefined) await this.watchEpoch();
-    const attempts: Promise<void>[] = [];
-    for (const writer of writers) if ((all && writer.busy) || writer.due) attempts.push(writer.ship());
-    const results = await Promise.allSettled(attempts);
+    const results = await Promise.allSettled(due.map((writer) => writer.ship()));
     for (const result of results) if (result.status === 'rejected') throw result.reason;
   }
 

@@ -131,6 +131,14 @@ describe('RedisBackend under faults', () => {
     );
   });
 
+  it('flushes nothing and closes an idle load at once while Redis is down', async () => {
+    const server = await start();
+    const config = use(server, { commandTimeoutMs: 300 });
+    await server.stop();
+    await flushBackend();
+    await RedisBackend.close(config);
+  });
+
   it('ships the last writes on close, so a process that shuts down loses nothing', async () => {
     const server = await start();
     const config = use(server, { flushIntervalMs: 60_000 });
