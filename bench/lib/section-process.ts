@@ -108,8 +108,8 @@ async function main(): Promise<void> {
     if (entry?.kind !== 'series' || !LIBRARIES.includes(library as Library)) {
       throw new Error(`no series case ${caseIndex} for library ${library} in ${file}`);
     }
-    await section.before?.();
     try {
+      await section.before?.();
       console.log(`${SERIES_MARK}${JSON.stringify(measureSeries(entry, library as Library))}`);
     } finally {
       await section.after?.();
@@ -121,8 +121,9 @@ async function main(): Promise<void> {
   const floorNs = section.cases.some((entry) => entry.kind === 'timed')
     ? (await measure(() => {})).ns
     : undefined;
-  await section.before?.();
+  // `after` runs also when `before` fails half-way, so that what it started (a server) is stopped.
   try {
+    await section.before?.();
     for (const [index, entry] of section.cases.entries()) {
       if (entry.kind === 'timed') rows.push(await runTimed(entry));
       else rows.push(...runSeries(file, index, entry));
