@@ -152,6 +152,32 @@ describe('RedisBackend against the memory backend', () => {
     });
   });
 
+  it('refuses a per-process gauge with a label named like the process label, on writes and reads alike', async () => {
+    await withRedis('clash', async (config) => {
+      const registry = new CollectorRegistry();
+      const gauge = new Gauge('workers', 'w', {
+        registry,
+        multiprocessMode: 'perProcess',
+        requiredLabels: ['process'],
+      });
+      expect(() => gauge.labels({ process: 'a' }).set(1)).not.toThrow();
+      const message =
+        'per-process gauge "workers" has a label named "process", the label the backend adds; rename the label or set "processLabel" in the config';
+      await expect(generateMetrics(registry)).rejects.toThrow(message);
+      await expect(
+        RedisBackend.readMetrics(config, [
+          {
+            name: 'workers',
+            type: 'gauge',
+            help: 'w',
+            labelNames: ['process'],
+            multiprocessMode: 'perProcess',
+          },
+        ]),
+      ).rejects.toThrow(message);
+    });
+  });
+
   it('shares one stored number between metrics of the same name, as Redis does between processes', async () => {
     await withRedis('same-name', async () => {
       const first = new CollectorRegistry();
