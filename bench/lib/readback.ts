@@ -1,12 +1,25 @@
 // Reading values back after a case: proves each library counted, and consumes what the timed calls did.
 
-import { type CollectorRegistry, collect } from '@pytheus/core';
+import { type CollectorRegistry, generateMetrics } from '@pytheus/core';
 
-/** The sum of every counter or gauge value, or every histogram count, in a pytheus registry. */
+/**
+ * The sum of every counter or gauge value, or every histogram count, in a pytheus registry: read from its
+ * exposition, as a user would, so that the read goes through the same scrape path as Prometheus'.
+ */
 export async function pytheusTotal(registry: CollectorRegistry): Promise<number> {
+  const histograms = new Set<string>();
   let total = 0;
-  for (const metric of await collect(registry)) {
-    for (const series of metric.series) total += metric.type === 'histogram' ? series.count! : series.value;
+  for (const line of (await generateMetrics(registry)).split('\n')) {
+    if (line.startsWith('# TYPE ')) {
+      const [, , name, type] = line.split(' ');
+      if (type === 'histogram') histograms.add(name!);
+      continue;
+    }
+    if (line === '' || line.startsWith('#')) continue;
+    const name = line.slice(0, line.search(/[{ ]/));
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (name.endsWith('_count') && histograms.has(name.slice(0, -6))) total += value;
+    else if (!name.endsWith('_bucket') && !name.endsWith('_sum') && !name.endsWith('_count')) total += value;
   }
   return total;
 }
@@ -21,4 +34,11 @@ export async function anchorTotal(
     if (sample === undefined || value.metricName?.endsWith(sample)) total += value.value;
   }
   return total;
+}
+
+/** Sample lines in a rendering (any library's): proves it rendered every series. */
+export function sampleLines(text: string): number {
+  let count = 0;
+  for (const line of text.split('\n')) if (line !== '' && !line.startsWith('#')) count++;
+  return count;
 }

@@ -5,6 +5,7 @@ import {
 } from '@prometheus-io/client';
 import { CollectorRegistry, Counter, type Format, generateMetrics, Histogram } from '@pytheus/core';
 import { Counter as PromCounter, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
+import { sampleLines } from '../lib/readback.js';
 import { defineSection, type TimedCase } from '../lib/section.js';
 import { BUCKETS, LATENCIES } from '../lib/workload.js';
 
@@ -16,13 +17,6 @@ const SERIES: readonly { method: string; route: string }[] = ['GET', 'POST', 'PU
 );
 const DEFAULTS = { service: 'checkout', region: 'eu-west-1' };
 const LABEL_NAMES = ['method', 'route'];
-
-/** Sample lines in a rendering: proves each library rendered every series. */
-function samples(text: string): number {
-  let count = 0;
-  for (const line of text.split('\n')) if (line !== '' && !line.startsWith('#')) count++;
-  return count;
-}
 
 // Every series gets three observations, or an increment, so that values differ from series to series.
 function fill(
@@ -52,7 +46,7 @@ function pytheus(format: Format, withDefaults: boolean) {
     );
   }
   const op = () => generateMetrics(registry, { format });
-  return { op, check: async () => samples(await op()) };
+  return { op, check: async () => sampleLines(await op()) };
 }
 
 const PIO = { Registry: PioRegistry, Counter: PioCounter, Histogram: PioHistogram };
@@ -88,7 +82,7 @@ function anchor(lib: typeof PIO, format: Format, withDefaults: boolean) {
     );
   }
   const op = () => registry.metrics();
-  return { op, check: async () => samples(await op()) };
+  return { op, check: async () => sampleLines(await op()) };
 }
 
 function renderCase(format: Format, withDefaults: boolean): TimedCase {

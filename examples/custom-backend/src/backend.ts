@@ -1,12 +1,8 @@
 import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  BackendError,
-  type BackendSample,
-  type MetricDescriptor,
-  type SeriesDescriptor,
-} from '@pytheus/core';
+import { BackendError } from '@pytheus/core';
+import type { BackendSample, MetricDescriptor, SeriesDescriptor } from '@pytheus/core/backend';
 
 /** The config of {@link FileBackend}, as given to `loadBackend`. */
 export interface FileBackendConfig {

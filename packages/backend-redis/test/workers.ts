@@ -26,26 +26,23 @@ export class Worker {
     });
   }
 
-  static start(config: RedisBackendConfig, env: Record<string, string>): Worker {
+  /** Starts `script` (test/child.ts by default) with the backend config and `env` in its environment. */
+  static start(config: RedisBackendConfig, env: Record<string, string>, script = 'test/child.ts'): Worker {
     const configPath = join(
       tmpdir(),
       `pytheus-redis-${process.pid}-${Math.random().toString(36).slice(2)}.json`,
     );
     writeFileSync(configPath, JSON.stringify(config));
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@pytheus/source', '--import', 'tsx', 'test/child.ts'],
-      {
-        cwd: packageRoot,
-        env: {
-          ...process.env,
-          PYTHEUS_BACKEND_CLASS: '@pytheus/backend-redis#RedisBackend',
-          PYTHEUS_BACKEND_CONFIG: configPath,
-          ...env,
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, ['--conditions=@pytheus/source', '--import', 'tsx', script], {
+      cwd: packageRoot,
+      env: {
+        ...process.env,
+        PYTHEUS_BACKEND_CLASS: '@pytheus/backend-redis#RedisBackend',
+        PYTHEUS_BACKEND_CONFIG: configPath,
+        ...env,
       },
-    );
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     return new Worker(child);
   }
 

@@ -1,12 +1,11 @@
-import {
-  BackendError,
-  type BackendSample,
-  generateMetrics,
-  type InstanceBackendClass,
-  type LocalBackendClass,
-  type LocalNumbers,
-  type SeriesDescriptor,
-} from '@pytheus/core';
+import { BackendError, generateMetrics } from '@pytheus/core';
+import type {
+  BackendSample,
+  InstanceBackendClass,
+  LocalBackendClass,
+  LocalNumbers,
+  SeriesDescriptor,
+} from '@pytheus/core/backend';
 import { expect } from 'vitest';
 import type { AnyConformanceOptions } from './options.js';
 import { type CheckRun, type Exposition, expectSameExposition, expose, write } from './run.js';

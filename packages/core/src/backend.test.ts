@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingBackend } from '../test/fixtures/recording-backend.js';
+import type { BackendSample, LocalNumbers, MetricDescriptor } from './for-backends.js';
 import {
   type BackendConfig,
   BackendError,
-  type BackendSample,
   CollectorRegistry,
   Counter,
   closeBackend,
@@ -18,9 +18,7 @@ import {
   Gauge,
   generateMetrics,
   Histogram,
-  type LocalNumbers,
   loadBackend,
-  type MetricDescriptor,
   Summary,
 } from './index.js';
 
@@ -359,6 +357,31 @@ describe('loadBackend rejects bad classes and configs with BackendError', () => 
 });
 
 describe('PYTHEUS_BACKEND_CLASS and PYTHEUS_BACKEND_CONFIG', () => {
+  it('count as unset where the runtime does not grant reading them (Deno without --allow-env)', () => {
+    const holder = globalThis as { Deno?: unknown };
+    const saved = process.env.PYTHEUS_BACKEND_CLASS;
+    const asked: string[] = [];
+    process.env.PYTHEUS_BACKEND_CLASS = './not-there.mjs#Nope';
+    holder.Deno = {
+      permissions: {
+        querySync: ({ variable }: { variable: string }) => {
+          asked.push(variable);
+          return { state: 'prompt' };
+        },
+      },
+    };
+    try {
+      expect(loadBackend().backendClass).toBe(MemoryBackend);
+      expect(asked).toEqual(['PYTHEUS_BACKEND_CLASS', 'PYTHEUS_BACKEND_CONFIG']);
+      holder.Deno = { permissions: { querySync: () => ({ state: 'granted' }) } };
+      expect(() => loadBackend()).toThrow('PYTHEUS_BACKEND_CLASS: cannot load module "./not-there.mjs"');
+    } finally {
+      delete holder.Deno;
+      if (saved === undefined) delete process.env.PYTHEUS_BACKEND_CLASS;
+      else process.env.PYTHEUS_BACKEND_CLASS = saved;
+    }
+  });
+
   const run = promisify(execFile);
   const fixtures = join(import.meta.dirname, '../test/fixtures');
   const child = (env: Record<string, string>) =>

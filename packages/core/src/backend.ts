@@ -6,9 +6,11 @@ import { sharedState } from './state.js';
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 /**
- * How a multi-process backend combines a gauge across processes: `'shared'` (one value for all processes, the
- * last `set` wins and `inc`/`dec` add up) or `'perProcess'` (one series per process, told apart by a process label
- * that the backend adds, and dropped when that process stops). Single-process backends ignore it.
+ * How a multi-process backend combines a metric across processes. `'shared'` (the default): one series for all
+ * processes; counters, histograms and summaries add up, and a gauge's last `set` wins while `inc`/`dec` add up.
+ * `'perProcess'`: one series per process, told apart by a process label that the backend adds, holding that
+ * process' own values (a counter's or histogram's own totals, a gauge's own value), and dropped when that process
+ * stops. Single-process backends ignore it.
  */
 export type MultiprocessMode = 'shared' | 'perProcess';
 
@@ -22,7 +24,7 @@ export interface MetricDescriptor {
   readonly labelNames: readonly string[];
   /** Histogram bucket upper bounds, ascending, `+Inf` last. */
   readonly buckets?: readonly number[];
-  /** Gauges only. */
+  /** As given in the metric's options (any type); absent when not given, which means `'shared'`. */
   readonly multiprocessMode?: MultiprocessMode;
 }
 
@@ -254,7 +256,7 @@ export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
 
 /** The backend metrics bind to now: the loaded one, or (loaded on first call) the environment's or memory. */
 export function currentBackend(): LoadedBackend {
-  return sharedState().backend ?? loadBackend();
+  return (sharedState().backend as LoadedBackend | undefined) ?? loadBackend();
 }
 
 /** Ships writes that the current backend buffers (a no-op for the memory backend). */
@@ -278,13 +280,36 @@ interface NodeLikeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
+interface DenoLike {
+  permissions?: { querySync?(descriptor: { name: 'env'; variable: string }): { state: string } };
+}
+
+// A variable of the environment, or undefined where the runtime does not let us read it without asking: Deno
+// without --allow-env would throw (or prompt in a terminal) on the first metric, so its permission is queried
+// first and a variable that is not granted counts as unset.
+function readEnvironment(proc: NodeLikeProcess | undefined, name: string): string | undefined {
+  try {
+    const deno = (globalThis as { Deno?: DenoLike }).Deno;
+    const query = deno?.permissions?.querySync;
+    if (
+      query !== undefined &&
+      query.call(deno!.permissions, { name: 'env', variable: name }).state !== 'granted'
+    ) {
+      return undefined;
+    }
+    return proc?.env?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
 // Reads PYTHEUS_BACKEND_CLASS and PYTHEUS_BACKEND_CONFIG synchronously, so that loading from the environment can
 // happen on a metric's first use. It reaches Node's modules through process.getBuiltinModule, so the main entry
 // imports nothing from node:* and still runs unchanged on runtimes without them.
 function backendFromEnvironment(): LoadedBackend | undefined {
   const proc = (globalThis as { process?: NodeLikeProcess }).process;
-  const spec = proc?.env?.PYTHEUS_BACKEND_CLASS;
-  const configPath = proc?.env?.PYTHEUS_BACKEND_CONFIG;
+  const spec = readEnvironment(proc, 'PYTHEUS_BACKEND_CLASS');
+  const configPath = readEnvironment(proc, 'PYTHEUS_BACKEND_CONFIG');
   if (!spec && !configPath) return undefined;
   const moduleApi = proc?.getBuiltinModule?.('node:module') as
     | { createRequire(from: string): (id: string) => Record<string, unknown> }

@@ -70,7 +70,7 @@ export class Counter<L extends string = string> extends Metric<L> {
    * ```
    */
   countExceptions<R>(body: () => R, errors: readonly ErrorClass[] = []): R {
-    if (this._index < 0) throw this._missingLabels();
+    this._requireLabels();
     return watchErrors(body, errors, () => this.inc());
   }
 
@@ -79,7 +79,7 @@ export class Counter<L extends string = string> extends Metric<L> {
     fn: (this: T, ...args: A) => R,
     errors: readonly ErrorClass[] = [],
   ): (this: T, ...args: A) => R {
-    if (this._index < 0) throw this._missingLabels();
+    this._requireLabels();
     const counter = this;
     return function (this: T, ...args: A): R {
       return watchErrors(

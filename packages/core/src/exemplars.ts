@@ -1,6 +1,7 @@
 import { describeValue, ExemplarError } from './errors.js';
 import { renderLabelPairs } from './escape.js';
 import type { Exemplar, Family } from './family.js';
+import { LABEL_NAME } from './names.js';
 
 /** The exemplar part of an observation's options. */
 export interface ExemplarOptions {
@@ -15,7 +16,6 @@ export interface ExemplarOptions {
 
 // OpenMetrics caps an exemplar's label names and values together at 128 UTF-8 code points.
 const MAX_EXEMPLAR_RUNES = 128;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 function codePoints(text: string): number {
   let count = 0;

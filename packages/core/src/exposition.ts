@@ -2,16 +2,9 @@ import { collect, type MetricSnapshot } from './collect.js';
 import { describeValue, PytheusError } from './errors.js';
 import { escapeHelp, escapeOpenMetricsHelp, formatValue } from './escape.js';
 import type { Exemplar } from './family.js';
+import { counterFamily } from './names.js';
+import type { Format } from './negotiate.js';
 import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
-
-/** The exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0 text. */
-export type Format = 'prometheus' | 'openmetrics';
-
-/** The `Content-Type` of each format. */
-export const CONTENT_TYPES: Readonly<Record<Format, string>> = Object.freeze({
-  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
-  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
-});
 
 /** Options of {@link generateMetrics}. */
 export interface GenerateOptions {
@@ -39,7 +32,7 @@ export async function generateMetrics(
     );
   }
   const snapshots = await collect(registry ?? getDefaultRegistry());
-  return format === 'openmetrics' ? renderOpenMetrics(snapshots) : renderPrometheus(snapshots);
+  return render(snapshots, format === 'openmetrics');
 }
 
 function braces(labelText: string): string {
@@ -50,89 +43,69 @@ function withLe(labelText: string, le: string): string {
   return labelText === '' ? `{le="${le}"}` : `{${labelText},le="${le}"}`;
 }
 
-/** The family name of a counter: its name without `_total` (OpenMetrics). */
-function counterFamily(name: string): string {
-  return name.endsWith('_total') ? name.slice(0, -6) : name;
-}
-
-/**
- * Prometheus text format 0.0.4. A counter's samples end in `_total` as in OpenMetrics (a counter created as
- * `jobs` is exposed as `jobs_total`), so that a series keeps its name whichever format Prometheus negotiates.
- */
-export function renderPrometheus(snapshots: readonly MetricSnapshot[]): string {
-  let out = '';
-  for (const metric of snapshots) {
-    const name = metric.type === 'counter' ? `${counterFamily(metric.name)}_total` : metric.name;
-    out += `# HELP ${name} ${escapeHelp(metric.help)}\n# TYPE ${name} ${metric.type}\n`;
-    if (metric.type === 'histogram') {
-      const keys = metric.bucketKeys!;
-      for (const series of metric.series) {
-        const buckets = series.buckets!;
-        for (let i = 0; i < keys.length; i++) {
-          out += `${name}_bucket${withLe(series.labelText, keys[i]!)} ${formatValue(buckets[i]!)}\n`;
-        }
-        const labels = braces(series.labelText);
-        out += `${name}_sum${labels} ${formatValue(series.sum!)}\n${name}_count${labels} ${formatValue(series.count!)}\n`;
-      }
-    } else if (metric.type === 'summary') {
-      for (const series of metric.series) {
-        const labels = braces(series.labelText);
-        out += `${name}_sum${labels} ${formatValue(series.sum!)}\n${name}_count${labels} ${formatValue(series.count!)}\n`;
-      }
-    } else {
-      for (const series of metric.series) {
-        out += `${name}${braces(series.labelText)} ${formatValue(series.value)}\n`;
-      }
-    }
-  }
-  return out;
-}
-
 function exemplarText(exemplar: Exemplar | undefined): string {
   if (exemplar === undefined) return '';
   const timestamp = exemplar.timestamp === undefined ? '' : ` ${formatValue(exemplar.timestamp)}`;
   return ` # {${exemplar.labelText}} ${formatValue(exemplar.value)}${timestamp}`;
 }
 
+// A histogram's or summary's `_sum` and `_count`, in the order each format customarily writes them.
+function sumAndCount(
+  family: string,
+  labelText: string,
+  sum: number,
+  count: number,
+  openMetrics: boolean,
+): string {
+  const labels = braces(labelText);
+  const countLine = `${family}_count${labels} ${formatValue(count)}\n`;
+  const sumLine = `${family}_sum${labels} ${formatValue(sum)}\n`;
+  return openMetrics ? countLine + sumLine : sumLine + countLine;
+}
+
 /**
- * OpenMetrics 1.0 text. A counter is the family without `_total` and the sample with it, whatever name the
- * user gave; nothing about the metric itself changes. Exemplars show on counters' `_total` and histograms'
- * `_bucket` samples. A histogram with a negative bucket bound has no `_sum`: OpenMetrics allows a sum only
- * where it can only grow.
+ * Renders snapshots as Prometheus text 0.0.4, or as OpenMetrics 1.0 text. The formats differ in a few places
+ * only, each marked here:
+ * - a counter: OpenMetrics names the family without `_total` and its sample with it; Prometheus text names both
+ *   `<family>_total`. So a series keeps its name whichever format Prometheus negotiates, and a counter created as
+ *   `jobs` is exposed as `jobs_total`. Nothing about the metric itself changes.
+ * - OpenMetrics also escapes `"` in help texts, writes `# UNIT`, shows exemplars (on counters' `_total` and
+ *   histograms' `_bucket` samples) and ends with `# EOF`.
+ * - a histogram with a negative bucket bound has no `_sum` in OpenMetrics, which allows a sum only where it can
+ *   only grow.
  */
-export function renderOpenMetrics(snapshots: readonly MetricSnapshot[]): string {
+function render(snapshots: readonly MetricSnapshot[], openMetrics: boolean): string {
   let out = '';
   for (const metric of snapshots) {
-    const family = metric.type === 'counter' ? counterFamily(metric.name) : metric.name;
-    out += `# HELP ${family} ${escapeOpenMetricsHelp(metric.help)}\n# TYPE ${family} ${metric.type}\n`;
-    if (metric.unit !== undefined) out += `# UNIT ${family} ${metric.unit}\n`;
-    if (metric.type === 'counter') {
-      for (const series of metric.series) {
-        out += `${family}_total${braces(series.labelText)} ${formatValue(series.value)}${exemplarText(series.exemplars?.[0])}\n`;
-      }
-    } else if (metric.type === 'histogram') {
+    const counter = metric.type === 'counter';
+    const family = counter ? counterFamily(metric.name) : metric.name;
+    const head = counter && !openMetrics ? `${family}_total` : family;
+    const help = openMetrics ? escapeOpenMetricsHelp(metric.help) : escapeHelp(metric.help);
+    out += `# HELP ${head} ${help}\n# TYPE ${head} ${metric.type}\n`;
+    if (openMetrics && metric.unit !== undefined) out += `# UNIT ${family} ${metric.unit}\n`;
+    if (metric.type === 'histogram') {
       const keys = metric.bucketKeys!;
-      const withSum = !keys[0]!.startsWith('-');
+      const withSum = !openMetrics || !keys[0]!.startsWith('-');
       for (const series of metric.series) {
         const buckets = series.buckets!;
-        const exemplars = series.exemplars;
+        const exemplars = openMetrics ? series.exemplars : undefined;
         for (let i = 0; i < keys.length; i++) {
           out += `${family}_bucket${withLe(series.labelText, keys[i]!)} ${formatValue(buckets[i]!)}${exemplarText(exemplars?.[i])}\n`;
         }
-        const labels = braces(series.labelText);
-        out += `${family}_count${labels} ${formatValue(series.count!)}\n`;
-        if (withSum) out += `${family}_sum${labels} ${formatValue(series.sum!)}\n`;
+        if (withSum) out += sumAndCount(family, series.labelText, series.sum!, series.count!, openMetrics);
+        else out += `${family}_count${braces(series.labelText)} ${formatValue(series.count!)}\n`;
       }
     } else if (metric.type === 'summary') {
       for (const series of metric.series) {
-        const labels = braces(series.labelText);
-        out += `${family}_count${labels} ${formatValue(series.count!)}\n${family}_sum${labels} ${formatValue(series.sum!)}\n`;
+        out += sumAndCount(family, series.labelText, series.sum!, series.count!, openMetrics);
       }
     } else {
+      const sample = counter ? `${family}_total` : family;
       for (const series of metric.series) {
-        out += `${family}${braces(series.labelText)} ${formatValue(series.value)}\n`;
+        const exemplar = openMetrics && counter ? exemplarText(series.exemplars?.[0]) : '';
+        out += `${sample}${braces(series.labelText)} ${formatValue(series.value)}${exemplar}\n`;
       }
     }
   }
-  return `${out}# EOF\n`;
+  return openMetrics ? `${out}# EOF\n` : out;
 }

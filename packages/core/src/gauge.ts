@@ -1,16 +1,12 @@
-import type { MultiprocessMode } from './backend.js';
-import { describeValue, InvalidValueError, PytheusError } from './errors.js';
-import { Metric, type MetricOptions, ownMetricClass } from './metric.js';
-import { decorateWith, type MethodDecorator, startTimer, type Timer, Tracker, wrapWith } from './timing.js';
+import { describeValue, InvalidValueError, type PytheusError } from './errors.js';
+import { type MetricOptions, ownMetricClass, TimedMetric } from './metric.js';
+import { decorateWith, type MethodDecorator, Tracker, wrapWith } from './timing.js';
 
-/** Options of {@link Gauge}. */
-export interface GaugeOptions<L extends string = string> extends MetricOptions<L> {
-  /**
-   * How a multi-process backend combines this gauge across processes: `'shared'` (default: one value, last
-   * `set` wins, `inc`/`dec` add up) or `'perProcess'` (a series per process, for values such as memory use).
-   */
-  multiprocessMode?: MultiprocessMode;
-}
+/**
+ * Options of {@link Gauge}. Under a multi-process backend a gauge is `'shared'` by default (one value: the last
+ * `set` wins, `inc`/`dec` add up); `multiprocessMode: 'perProcess'` keeps a series per process.
+ */
+export type GaugeOptions<L extends string = string> = MetricOptions<L>;
 
 /**
  * A value that goes up and down: items in a queue, requests in flight, temperature.
@@ -21,15 +17,9 @@ export interface GaugeOptions<L extends string = string> extends MetricOptions<L
  * using _ = inFlight.trackInprogress(); // +1 now, -1 when the scope ends
  * ```
  */
-export class Gauge<L extends string = string> extends Metric<L> {
+export class Gauge<L extends string = string> extends TimedMetric<L> {
   constructor(name: string, description: string, options?: GaugeOptions<L>) {
-    const mode = options?.multiprocessMode;
-    if (mode !== undefined && mode !== 'shared' && mode !== 'perProcess') {
-      throw new PytheusError(
-        `gauge "${name}": multiprocessMode must be "shared" or "perProcess", got ${describeValue(mode)}`,
-      );
-    }
-    super('gauge', name, description, options, mode === undefined ? {} : { multiprocessMode: mode });
+    super('gauge', name, description, options);
   }
 
   /** Adds `value` (default 1). */
@@ -82,32 +72,19 @@ export class Gauge<L extends string = string> extends Metric<L> {
   trackInprogressFunction<A extends unknown[], R, T>(
     fn: (this: T, ...args: A) => R,
   ): (this: T, ...args: A) => R {
-    if (this._index < 0) throw this._missingLabels();
+    this._requireLabels();
     return wrapWith(fn, () => this.trackInprogress());
   }
 
   /** A method decorator that counts the calls of the method in progress. */
   trackInprogressMethod(): MethodDecorator {
-    if (this._index < 0) throw this._missingLabels();
+    this._requireLabels();
     return decorateWith(() => this.trackInprogress());
   }
 
-  /** Starts a timer; when it stops, the gauge is set to the duration in seconds. */
-  time(): Timer {
-    if (this._index < 0) throw this._missingLabels();
-    return startTimer((seconds) => this.set(seconds));
-  }
-
-  /** Wraps `fn` (sync or async) so that each call sets the gauge to its duration in seconds. */
-  timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
-    if (this._index < 0) throw this._missingLabels();
-    return wrapWith(fn, () => this.time());
-  }
-
-  /** A method decorator that sets the gauge to each call's duration in seconds. */
-  timeMethod(): MethodDecorator {
-    if (this._index < 0) throw this._missingLabels();
-    return decorateWith(() => this.time());
+  /** @internal */
+  protected _recordDuration(seconds: number): void {
+    this.set(seconds);
   }
 }
 

@@ -1,8 +1,7 @@
 import { DEFAULT_BUCKETS, normalizeBuckets } from './buckets.js';
 import { describeValue, InvalidValueError, type PytheusError } from './errors.js';
 import { type ExemplarOptions, recordExemplar } from './exemplars.js';
-import { Metric, type MetricOptions, ownMetricClass } from './metric.js';
-import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
+import { type MetricOptions, ownMetricClass, TimedMetric } from './metric.js';
 
 /** Options of {@link Histogram}. */
 export interface HistogramOptions<L extends string = string> extends MetricOptions<L> {
@@ -33,7 +32,7 @@ export function bucketLabel(bound: number): string {
  * timer.stop();
  * ```
  */
-export class Histogram<L extends string = string> extends Metric<L> {
+export class Histogram<L extends string = string> extends TimedMetric<L> {
   constructor(name: string, description: string, options?: HistogramOptions<L>) {
     const buckets = normalizeBuckets(name, options?.buckets ?? DEFAULT_BUCKETS);
     super('histogram', name, description, options, { reservedLabels: ['le'], buckets, bucketLabel });
@@ -79,22 +78,9 @@ export class Histogram<L extends string = string> extends Metric<L> {
     );
   }
 
-  /** Starts a timer; when it stops, its duration in seconds is observed. */
-  time(): Timer {
-    if (this._index < 0) throw this._missingLabels();
-    return startTimer((seconds) => this.observe(seconds));
-  }
-
-  /** Wraps `fn` (sync or async) so that each call's duration in seconds is observed. */
-  timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
-    if (this._index < 0) throw this._missingLabels();
-    return wrapWith(fn, () => this.time());
-  }
-
-  /** A method decorator that observes each call's duration in seconds. */
-  timeMethod(): MethodDecorator {
-    if (this._index < 0) throw this._missingLabels();
-    return decorateWith(() => this.time());
+  /** @internal */
+  protected _recordDuration(seconds: number): void {
+    this.observe(seconds);
   }
 }
 

@@ -1,8 +1,9 @@
 import type { MetricType, MultiprocessMode } from './backend.js';
 import { describeValue, InvalidNameError, LabelError, MissingLabelsError, PytheusError } from './errors.js';
 import { Family, type LabelTree, type SeriesHandle } from './family.js';
-import { validateLabelName, validateMetricName } from './names.js';
+import { counterFamily, validateLabelName, validateMetricName } from './names.js';
 import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
+import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
 /** Label values by label name. Values are strings; a number or anything else is a {@link LabelError}. */
 export type LabelValues<L extends string = string> = { readonly [K in L]?: string };
@@ -20,13 +21,18 @@ export interface MetricOptions<L extends string = string> {
   registry?: CollectorRegistry | null;
   /** The unit, such as `seconds` or `bytes`, exposed as `# UNIT` in OpenMetrics; the name must end with it. */
   unit?: string;
+  /**
+   * How a multi-process backend combines this metric across processes: `'shared'` (default: one series for all
+   * processes) or `'perProcess'` (a series per process, for values such as memory use or a process' own CPU
+   * time). See {@link MultiprocessMode}; single-process backends ignore it.
+   */
+  multiprocessMode?: MultiprocessMode;
 }
 
 /** @internal What a metric type adds to the common construction. */
 export interface FamilyExtras {
   reservedLabels?: readonly string[];
   buckets?: readonly number[];
-  multiprocessMode?: MultiprocessMode;
   bucketLabel?: (bound: number) => string;
 }
 
@@ -65,6 +71,7 @@ export abstract class Metric<L extends string = string> {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new PytheusError(`metric "${name}": options must be an object, got ${describeValue(options)}`);
     }
+    const multiprocessMode = checkMultiprocessMode(type, name, options?.multiprocessMode);
     const labelNames = [...(options?.requiredLabels ?? [])] as string[];
     if (options?.requiredLabels !== undefined && !Array.isArray(options.requiredLabels)) {
       throw new LabelError(`metric "${name}": requiredLabels must be an array of label names`);
@@ -101,7 +108,7 @@ export abstract class Metric<L extends string = string> {
       if (typeof unit !== 'string' || !/^[a-zA-Z0-9_:]+$/.test(unit)) {
         throw new InvalidNameError(`metric "${name}": invalid unit ${describeValue(unit)}`);
       }
-      const base = type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
+      const base = type === 'counter' ? counterFamily(name) : name;
       if (!base.endsWith(`_${unit}`)) {
         throw new InvalidNameError(
           `metric "${name}": a metric with unit "${unit}" must have a name ending in _${unit}`,
@@ -123,7 +130,7 @@ export abstract class Metric<L extends string = string> {
       labelNames,
       unit,
       extras.buckets,
-      extras.multiprocessMode,
+      multiprocessMode,
       extras.bucketLabel ?? NO_BUCKET_LABEL,
       registry === null,
     );
@@ -280,6 +287,11 @@ export abstract class Metric<L extends string = string> {
     return new Child(family, index, values) as this;
   }
 
+  /** @internal Throws a {@link MissingLabelsError} unless every label has a value. */
+  protected _requireLabels(): void {
+    if (this._index < 0) throw this._missingLabels();
+  }
+
   /** @internal The error for an observation that still lacks labels. */
   protected _missingLabels(): MissingLabelsError {
     const family = this._family;
@@ -289,6 +301,43 @@ export abstract class Metric<L extends string = string> {
       `metric "${family.name}": cannot observe before every label has a value; missing ${listLabels(missing)} (set them with labels())`,
       missing,
     );
+  }
+}
+
+/**
+ * What Gauge, Histogram and Summary share: timing code. The duration in seconds is recorded as the metric records
+ * a value: a histogram or summary observes it, a gauge is set to it.
+ */
+export abstract class TimedMetric<L extends string = string> extends Metric<L> {
+  /** @internal Records a duration in seconds. */
+  protected abstract _recordDuration(seconds: number): void;
+
+  /**
+   * Starts a timer; when it stops (or is disposed, with `using`), its duration in seconds is recorded.
+   *
+   * @example
+   * ```ts
+   * {
+   *   using _ = latency.time();
+   *   await handle(request);
+   * } // recorded here, even if handle() threw
+   * ```
+   */
+  time(): Timer {
+    this._requireLabels();
+    return startTimer((seconds) => this._recordDuration(seconds));
+  }
+
+  /** Wraps `fn` (sync or async) so that each call's duration in seconds is recorded. */
+  timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
+    this._requireLabels();
+    return wrapWith(fn, () => this.time());
+  }
+
+  /** A method decorator that records each call's duration in seconds. */
+  timeMethod(): MethodDecorator {
+    this._requireLabels();
+    return decorateWith(() => this.time());
   }
 }
 
@@ -352,6 +401,13 @@ function leafOf(family: Family, Child: ChildConstructor, values: readonly string
     node.set(last, leaf);
   }
   return leaf;
+}
+
+function checkMultiprocessMode(type: MetricType, name: string, mode: unknown): MultiprocessMode | undefined {
+  if (mode === undefined || mode === 'shared' || mode === 'perProcess') return mode;
+  throw new PytheusError(
+    `${type} "${name}": multiprocessMode must be "shared" or "perProcess", got ${describeValue(mode)}`,
+  );
 }
 
 function listLabels(names: readonly string[]): string {

@@ -1,7 +1,9 @@
 import { describeValue, InvalidNameError } from './errors.js';
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** What Prometheus accepts as a metric name. */
+export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** What Prometheus accepts as a label name (exemplar labels included). */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Throws unless `name` is a valid Prometheus metric name. `what` says where it came from, for the message. */
 export function validateMetricName(name: unknown, what = 'metric name'): asserts name is string {
@@ -40,4 +42,12 @@ export function validateLabelName(metric: string, name: unknown, reserved: reado
       `metric "${metric}": label name "${name}" is reserved for this metric type's own samples`,
     );
   }
+}
+
+/**
+ * The family name of a counter: its name without a trailing `_total`. A counter is exposed as `<family>_total`
+ * in both formats (OpenMetrics names the family without the suffix), so `x` and `x_total` are one counter.
+ */
+export function counterFamily(name: string): string {
+  return name.endsWith('_total') ? name.slice(0, -6) : name;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { negotiate } from './index.js';
+import { acceptsGzip } from './negotiate.js';
 
 const PROMETHEUS = { format: 'prometheus', contentType: 'text/plain; version=0.0.4; charset=utf-8' };
 const OPENMETRICS_1 = {
@@ -171,5 +172,26 @@ describe('negotiate: the rules', () => {
     expect(
       negotiate('application/openmetrics-text;foo="a,b;c";version=1.0.0;q=0.9,text/plain;q=0.5'),
     ).toEqual(OPENMETRICS_1);
+  });
+});
+
+describe('acceptsGzip', () => {
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['gzip', true],
+    ['GZIP', true],
+    ['x-gzip', true],
+    ['deflate, gzip;q=0.5', true],
+    ['gzip;q=0', false],
+    ['gzip;q=0.000', false],
+    ['*', true],
+    ['*;q=0', false],
+    ['gzip;q=0, *', false], // gzip named with q=0 outweighs the wildcard
+    ['identity, *;q=0.1', true],
+    ['gzip;q=2', false], // a malformed quality value is skipped
+    ['br, deflate', false],
+  ])('Accept-Encoding %j: %s', (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
   });
 });

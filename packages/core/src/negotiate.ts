@@ -1,4 +1,11 @@
-import { CONTENT_TYPES, type Format } from './exposition.js';
+/** The exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0 text. */
+export type Format = 'prometheus' | 'openmetrics';
+
+/** The `Content-Type` of each format. */
+const CONTENT_TYPES: Readonly<Record<Format, string>> = Object.freeze({
+  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+});
 
 /** What {@link negotiate} picked: the format to render and the `Content-Type` to answer with. */
 export interface Negotiated {
@@ -61,36 +68,67 @@ function splitOutsideQuotes(text: string, sep: string): string[] {
   return parts;
 }
 
-// Parses an Accept header (RFC 9110, section 12.5.1). A malformed range is skipped rather than failing the scrape.
-function parseAccept(header: string): MediaRange[] {
-  const ranges: MediaRange[] = [];
+/** One element of a header such as Accept or Accept-Encoding: its value, parameters and quality. */
+interface QualityElement {
+  /** The element without parameters, lowercased: `text/plain`, `gzip`. */
+  readonly value: string;
+  readonly params: ReadonlyMap<string, string>;
+  readonly q: number;
+  readonly position: number;
+}
+
+// Parses a comma-separated header whose elements carry `;` parameters and a quality value (RFC 9110, sections
+// 12.4.2, 12.5.1 and 12.5.3). An element with a malformed quality value is skipped rather than failing the request.
+function parseQualityList(header: string): QualityElement[] {
+  const elements: QualityElement[] = [];
   splitOutsideQuotes(header, ',').forEach((element, position) => {
-    const [mediaType = '', ...rawParams] = splitOutsideQuotes(element, ';');
-    const slash = mediaType.indexOf('/');
-    if (slash < 0) return;
-    const type = mediaType.slice(0, slash).trim().toLowerCase();
-    const subtype = mediaType
-      .slice(slash + 1)
-      .trim()
-      .toLowerCase();
-    if (!TOKEN.test(type) || !TOKEN.test(subtype) || (type === '*' && subtype !== '*')) return;
+    const [value = '', ...rawParams] = splitOutsideQuotes(element, ';');
     const params = new Map<string, string>();
     let q = 1;
     for (const raw of rawParams) {
       const eq = raw.indexOf('=');
       if (eq < 0) continue;
       const name = raw.slice(0, eq).trim().toLowerCase();
-      const value = unquote(raw.slice(eq + 1).trim());
+      const paramValue = unquote(raw.slice(eq + 1).trim());
       if (name === 'q') {
-        if (!QVALUE.test(value)) return;
-        q = Number(value);
+        if (!QVALUE.test(paramValue)) return;
+        q = Number(paramValue);
       } else if (!params.has(name)) {
-        params.set(name, value);
+        params.set(name, paramValue);
       }
     }
-    ranges.push({ type, subtype, params, q, position });
+    elements.push({ value: value.trim().toLowerCase(), params, q, position });
   });
+  return elements;
+}
+
+// The media ranges of an Accept header; a malformed range is skipped.
+function parseAccept(header: string): MediaRange[] {
+  const ranges: MediaRange[] = [];
+  for (const { value, params, q, position } of parseQualityList(header)) {
+    const slash = value.indexOf('/');
+    if (slash < 0) continue;
+    const type = value.slice(0, slash).trim();
+    const subtype = value.slice(slash + 1).trim();
+    if (!TOKEN.test(type) || !TOKEN.test(subtype) || (type === '*' && subtype !== '*')) continue;
+    ranges.push({ type, subtype, params, q, position });
+  }
   return ranges;
+}
+
+/**
+ * Whether an `Accept-Encoding` header allows a gzipped answer: `gzip` (or `x-gzip`) named with a quality above
+ * zero, or else `*` with one.
+ */
+export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
+  if (typeof acceptEncoding !== 'string') return false;
+  let gzipQ: number | undefined;
+  let anyQ: number | undefined;
+  for (const { value, q } of parseQualityList(acceptEncoding)) {
+    if (value === 'gzip' || value === 'x-gzip') gzipQ = q;
+    else if (value === '*') anyQ = q;
+  }
+  return (gzipQ ?? anyQ ?? 0) > 0;
 }
 
 // How specifically `range` names `offer`: 3 type, subtype and version; 2 type and subtype; 1 `type/*`; 0 `*/*`;

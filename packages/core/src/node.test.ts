@@ -143,19 +143,32 @@ describe('metricsHandler on a real server', () => {
     expect(reply.body.toString('utf8')).toBe('method not allowed\n');
   });
 
-  it('answers 503 with the reason when reading the metrics fails', async () => {
+  it('answers 503 revealing nothing when reading the metrics fails, and hands the error to onError', async () => {
     const registry = new CollectorRegistry();
     registry.register({
       collect() {
-        throw new Error('queue unreachable');
+        throw new Error('queue unreachable at 10.0.0.7:6379');
       },
     });
-    const server = createServer(metricsHandler({ registry }));
+    const errors: unknown[] = [];
+    const server = createServer(metricsHandler({ registry, onError: (error) => errors.push(error) }));
     servers.push(server);
     const failingPort = await listen(server);
     const reply = await fetchRaw(failingPort, { accept: PROMETHEUS_2_42, 'accept-encoding': 'gzip' });
     expect(reply.status).toBe(503);
     expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(reply.body.toString('utf8')).toBe('metrics unavailable: queue unreachable\n');
+    expect(reply.body.toString('utf8')).toBe('metrics unavailable\n');
+    expect(errors.map((error) => (error as Error).message)).toEqual(['queue unreachable at 10.0.0.7:6379']);
+  });
+
+  it('protects the endpoint with authorize, as every adapter does', async () => {
+    const server = createServer(
+      metricsHandler({ authorize: (request) => request.headers.get('authorization') === 'Bearer s3cret' }),
+    );
+    servers.push(server);
+    const protectedPort = await listen(server);
+    expect((await fetchRaw(protectedPort, {})).status).toBe(401);
+    expect((await fetchRaw(protectedPort, { authorization: 'Bearer nope' })).status).toBe(403);
+    expect((await fetchRaw(protectedPort, { authorization: 'Bearer s3cret' })).status).toBe(200);
   });
 });

@@ -1,42 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
-import { generateMetrics } from './exposition.js';
-import { negotiate } from './negotiate.js';
-import type { CollectorRegistry } from './registry.js';
+import { answerScrape, type EndpointOptions } from './http/endpoint.js';
+import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
 
-const gzip = promisify(gzipCallback);
-
-/** Options of {@link metricsHandler}. */
-export interface MetricsHandlerOptions {
+/** Options of {@link metricsHandler}: the registry, and those of the metrics endpoint of every adapter. */
+export interface MetricsHandlerOptions extends EndpointOptions {
   /** The registry to expose; the default registry when absent. */
   registry?: CollectorRegistry;
 }
 
-// Whether an Accept-Encoding header (RFC 9110, section 12.5.3) allows gzip: named, or `*`, with a non-zero q.
-function acceptsGzip(acceptEncoding: string | undefined): boolean {
-  if (typeof acceptEncoding !== 'string') return false;
-  let gzipQ: number | undefined;
-  let anyQ: number | undefined;
-  for (const element of acceptEncoding.split(',')) {
-    const [coding = '', ...params] = element.split(';');
-    const name = coding.trim().toLowerCase();
-    let q = 1;
-    for (const param of params) {
-      const [key = '', value = ''] = param.split('=');
-      if (key.trim().toLowerCase() === 'q') q = Number(value.trim());
-    }
-    if (Number.isNaN(q)) continue;
-    if (name === 'gzip' || name === 'x-gzip') gzipQ = q;
-    else if (name === '*') anyQ = q;
-  }
-  return (gzipQ ?? anyQ ?? 0) > 0;
-}
-
 /**
- * A `node:http` request handler that serves the registry's metrics: `GET` (and `HEAD`) answer 200 with the
- * exposition in the format the `Accept` header asks for (see {@link negotiate}), gzipped when `Accept-Encoding`
- * allows it; other methods answer 405, and a failed read (such as a backend that cannot be reached) 503.
+ * A `node:http` request handler that serves the registry's metrics, answering as the metrics endpoint of every
+ * pytheus adapter does: `GET` (and `HEAD`) answer 200 with the exposition in the format the `Accept` header asks
+ * for (see `negotiate`), gzipped when `Accept-Encoding` allows it; other methods answer 405; a refusal of
+ * `authorize` 401 or 403; and a failed read (such as a backend that cannot be reached) 503, with a body that
+ * reveals nothing (the error goes to `onError`).
  *
  * @example
  * ```ts
@@ -49,32 +26,50 @@ function acceptsGzip(acceptEncoding: string | undefined): boolean {
 export function metricsHandler(
   options: MetricsHandlerOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const { registry, ...endpoint } = options;
   return async (request, response) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      response.end('method not allowed\n');
-      return;
-    }
-    const { format, contentType } = negotiate(request.headers.accept);
-    let body: Buffer;
-    try {
-      body = Buffer.from(await generateMetrics(options.registry, { format }), 'utf8');
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end(`metrics unavailable: ${reason}\n`);
-      return;
-    }
-    const headers: Record<string, string | number> = {
-      'content-type': contentType,
-      vary: 'Accept, Accept-Encoding',
-    };
-    if (acceptsGzip(request.headers['accept-encoding'])) {
-      body = await gzip(body);
-      headers['content-encoding'] = 'gzip';
-    }
-    headers['content-length'] = body.length;
-    response.writeHead(200, headers);
-    response.end(request.method === 'HEAD' ? undefined : body);
+    const answer = await answerScrape(
+      registry ?? getDefaultRegistry(),
+      {
+        method: request.method ?? 'GET',
+        accept: request.headers.accept,
+        acceptEncoding: request.headers['accept-encoding'],
+        request: () => toWebRequest(request),
+      },
+      endpoint,
+    );
+    response.writeHead(answer.status, answer.headers);
+    response.end(answer.body);
   };
 }
+
+/**
+ * A `node:http` request as a web `Request` with the same method, URL and headers (no body): what the metrics
+ * endpoint's `authorize` hook receives, in every adapter that runs on `node:http`.
+ */
+export function toWebRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // A header the Fetch API refuses cannot be an authorization header that matters.
+    }
+  }
+  const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  let url: URL;
+  try {
+    url = new URL(target, `http://${req.headers.host ?? 'localhost'}`);
+  } catch {
+    url = new URL(target.startsWith('/') ? target : '/', 'http://localhost');
+  }
+  return new Request(url, { method: req.method === 'HEAD' ? 'HEAD' : 'GET', headers });
+}
+
+export {
+  collectRuntimeMetrics,
+  GC_DURATION_BUCKETS,
+  type RuntimeMetrics,
+  type RuntimeMetricsOptions,
+} from './runtime.js';

@@ -3,7 +3,6 @@ import {
   type Collector,
   CollectorRegistry,
   Counter,
-  CustomCollector,
   DuplicateMetricError,
   Gauge,
   generateMetrics,
@@ -143,7 +142,7 @@ describe('custom collectors', () => {
   it('exposes what collect() yields on every scrape: generators, async generators, arrays, promises', async () => {
     const registry = new CollectorRegistry({ prefix: 'app' });
     let scrapes = 0;
-    class Sync extends CustomCollector {
+    class Sync implements Collector {
       *collect() {
         scrapes++;
         const counter = new Counter('sync_total', 'sync', { registry: null });

@@ -1,7 +1,7 @@
 import { DuplicateMetricError, describeValue, PytheusError } from './errors.js';
 import { type Family, familyOf, isMetricObject } from './family.js';
 import type { Metric } from './metric.js';
-import { validateMetricName } from './names.js';
+import { counterFamily, validateMetricName } from './names.js';
 import { sharedState } from './state.js';
 
 /** What a custom collector's `collect()` may return: metrics, sync or async, as a list or a generator. */
@@ -32,11 +32,6 @@ export interface Collector {
   describe?(): Iterable<string>;
 }
 
-/** A base class for custom collectors, for those who prefer `extends` to `implements`. */
-export abstract class CustomCollector implements Collector {
-  abstract collect(): CollectResult;
-}
-
 /** Options of {@link CollectorRegistry}. */
 export interface RegistryOptions {
   /** Put in front of every metric name, joined with `_`: prefix `app` exposes `requests_total` as `app_requests_total`. */
@@ -47,8 +42,8 @@ export interface RegistryOptions {
 export function claimedNames(type: Family['type'], name: string): string[] {
   switch (type) {
     case 'counter': {
-      // In OpenMetrics `x` and `x_total` are the same counter family.
-      const base = name.endsWith('_total') ? name.slice(0, -6) : name;
+      // `x` and `x_total` are the same counter family.
+      const base = counterFamily(name);
       return [name, base === name ? `${name}_total` : base];
     }
     case 'histogram':
@@ -188,8 +183,8 @@ function describeCollector(collector: unknown): string {
 /** The registry that metrics join when their options name none, and that `generateMetrics()` exposes. */
 export function getDefaultRegistry(): CollectorRegistry {
   const state = sharedState();
-  if (state.defaultRegistry === undefined) state.defaultRegistry = new CollectorRegistry();
-  return state.defaultRegistry;
+  state.defaultRegistry ??= new CollectorRegistry();
+  return state.defaultRegistry as CollectorRegistry;
 }
 
 /** Swaps the default registry (tests do this to start clean); returns the previous one. */

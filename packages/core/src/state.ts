@@ -1,13 +1,13 @@
-import type { LoadedBackend } from './backend.js';
-import type { CollectorRegistry } from './registry.js';
+// State that every copy of @pytheus/core in one process shares: the loaded backend and the default registry.
+// It is kept on globalThis under a registered symbol, so that two copies (a bundler duplicate, a CJS and an ESM
+// load) share one loaded backend and one default registry instead of splitting them. Each slot's owner (backend.ts,
+// registry.ts) knows its type; this module knows neither, so that it imports nothing.
 
 interface SharedState {
-  backend: LoadedBackend | undefined;
-  defaultRegistry: CollectorRegistry | undefined;
+  backend: unknown;
+  defaultRegistry: unknown;
 }
 
-// Kept on globalThis under a registered symbol, so that two copies of @pytheus/core in one process (a bundler
-// duplicate, a CJS and an ESM load) share one loaded backend and one default registry instead of splitting them.
 const KEY = Symbol.for('@pytheus/core/state@1');
 
 export function sharedState(): SharedState {

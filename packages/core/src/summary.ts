@@ -1,6 +1,5 @@
 import { describeValue, InvalidValueError } from './errors.js';
-import { Metric, type MetricOptions, ownMetricClass } from './metric.js';
-import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
+import { type MetricOptions, ownMetricClass, TimedMetric } from './metric.js';
 
 /** Options of {@link Summary}. */
 export type SummaryOptions<L extends string = string> = MetricOptions<L>;
@@ -15,7 +14,7 @@ export type SummaryOptions<L extends string = string> = MetricOptions<L>;
  * payload.observe(1024);
  * ```
  */
-export class Summary<L extends string = string> extends Metric<L> {
+export class Summary<L extends string = string> extends TimedMetric<L> {
   constructor(name: string, description: string, options?: SummaryOptions<L>) {
     super('summary', name, description, options, { reservedLabels: ['quantile'] });
   }
@@ -41,22 +40,9 @@ export class Summary<L extends string = string> extends Metric<L> {
     }
   }
 
-  /** Starts a timer; when it stops, its duration in seconds is observed. */
-  time(): Timer {
-    if (this._index < 0) throw this._missingLabels();
-    return startTimer((seconds) => this.observe(seconds));
-  }
-
-  /** Wraps `fn` (sync or async) so that each call's duration in seconds is observed. */
-  timeFunction<A extends unknown[], R, T>(fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
-    if (this._index < 0) throw this._missingLabels();
-    return wrapWith(fn, () => this.time());
-  }
-
-  /** A method decorator that observes each call's duration in seconds. */
-  timeMethod(): MethodDecorator {
-    if (this._index < 0) throw this._missingLabels();
-    return decorateWith(() => this.time());
+  /** @internal */
+  protected _recordDuration(seconds: number): void {
+    this.observe(seconds);
   }
 }
 

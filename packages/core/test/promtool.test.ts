@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   type Collector,
   CollectorRegistry,
@@ -9,17 +8,7 @@ import {
   Summary,
 } from '@pytheus/core';
 import { describe, expect, it } from 'vitest';
-
-// Prometheus' own parser and linter is the judge of our text format.
-function promtool(text: string): { status: number | null; output: string } {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error) {
-    throw new Error(
-      `cannot run promtool (${result.error.message}): install Prometheus' tools, e.g. \`apt-get install prometheus\` on Debian`,
-    );
-  }
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
+import { promtool } from './fixtures/promtool.js';
 
 const adversarial = [
   'plain',

@@ -1,0 +1,134 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHttpMetrics, type HttpMetricsOptions, type ScrapeAnswer } from '@pytheus/core/http';
+import { toWebRequest } from '@pytheus/core/node';
+import { type RoutedRequest, RouteTemplates } from './route.js';
+
+export {
+  CLIENT_CLOSED_REQUEST,
+  HTTP_DURATION_BUCKETS,
+  HTTP_SIZE_BUCKETS,
+  HttpOptionsError,
+  OTHER_METHOD,
+  OVERFLOW_ROUTE,
+  UNMATCHED_ROUTE,
+} from '@pytheus/core/http';
+
+/**
+ * Options of {@link metrics}: those of every pytheus adapter (`@pytheus/core/http`). `Req` and `Res` are the
+ * types your `extraLabels` and `exemplar` hooks take, Express' `Request` and `Response` for instance.
+ */
+export type ExpressMetricsOptions<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> = HttpMetricsOptions<Req, Res>;
+
+/** The middleware {@link metrics} returns; `app.use()` of Express 4 and 5 takes it. */
+export type MetricsMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+/**
+ * Express middleware that times every request that comes after it and serves the metrics on `metricsPath`
+ * (default `/metrics`). Mount it first. Requests are recorded in `http_request_duration_seconds` (labels
+ * `method`, `route`, `status_code`) and `http_requests_in_flight` (`method`), with `route` the route template
+ * including the routers' mount paths (`/api/:tenant/items/:id`), `<unmatched>` for requests no route matched,
+ * and status 499 for a client that hung up first.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { metrics } from '@pytheus/express';
+ *
+ * const app = express();
+ * app.use(metrics({ ignorePaths: ['/health'] }));
+ * app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
+ * app.listen(3000); // GET /metrics
+ * ```
+ */
+export function metrics<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(options: ExpressMetricsOptions<Req, Res> = {}): MetricsMiddleware {
+  const http = createHttpMetrics<Req, Res>(options);
+  const templates = new RouteTemplates();
+  const metricsPath = http.metricsPath;
+  const countResponses = options.responseSize === true;
+  const countRequests = options.requestSize === true;
+
+  return function pytheusMetrics(req, res, next) {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    if (path === metricsPath) {
+      serveMetrics(req, res, next);
+      return;
+    }
+    if (http.ignores(path)) {
+      next();
+      return;
+    }
+    const timer = http.start(req.method ?? 'GET', req as Req, res as Res);
+    const sent = countResponses ? countBody(res) : undefined;
+    // `close` comes once for every response, after `finish` when it completed and alone when the connection
+    // went first: a response not finished by then was abandoned by the client (499). One listener, read once.
+    res.on('close', () => {
+      timer.finish({
+        route: templates.templateOf(req as RoutedRequest),
+        statusCode: res.statusCode,
+        aborted: !res.writableFinished,
+        requestBytes: countRequests ? contentLength(req) : undefined,
+        responseBytes: sent?.bytes,
+      });
+    });
+    next();
+  };
+
+  function serveMetrics(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+    http
+      .scrape({
+        method: req.method ?? 'GET',
+        accept: req.headers.accept,
+        acceptEncoding: req.headers['accept-encoding'],
+        request: () => toWebRequest(req),
+      })
+      .then((answer: ScrapeAnswer) => {
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+      }, next);
+  }
+}
+
+function contentLength(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  if (header === undefined) return undefined;
+  const bytes = Number(header);
+  return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
+}
+
+// Counts the body bytes a response writes (only with `responseSize`): the size before any transfer coding.
+function countBody(res: ServerResponse): { bytes: number } {
+  const sent = { bytes: 0 };
+  const add = (chunk: unknown, encoding: unknown) => {
+    if (typeof chunk === 'string') {
+      sent.bytes += Buffer.byteLength(
+        chunk,
+        typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+      );
+    } else if (chunk instanceof Uint8Array) {
+      sent.bytes += chunk.byteLength;
+    }
+  };
+  const write = res.write;
+  const end = res.end;
+  res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    add(chunk, rest[0]);
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as ServerResponse['write'];
+  res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    if (typeof chunk !== 'function') add(chunk, rest[0]);
+    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+  } as ServerResponse['end'];
+  return sent;
+}
