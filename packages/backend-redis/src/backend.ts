@@ -61,7 +61,7 @@ export class RedisBackend {
   }
 
   /**
-   * Ships every buffered write, removes this process' per-process gauge series and closes the connection (unless
+   * Ships every buffered write, removes this process' per-process series and closes the connection (unless
    * it was your own `client`). Rejects with a BackendError if the writes could not be shipped.
    */
   static close(config: RedisBackendConfig): Promise<void> {

@@ -41,9 +41,9 @@ export interface RedisBackendConfig {
   flushIntervalMs?: number;
   /** How long a whole scrape, flush or close may take before it fails, in milliseconds. Default 2000. */
   commandTimeoutMs?: number;
-  /** This process' value of the process label of per-process gauges. Default `hostname:pid`. */
+  /** This process' value of the process label of per-process metrics. Default `hostname:pid`. */
   processId?: string;
-  /** The name of the label that per-process gauges get. Default `process`. */
+  /** The name of the label that per-process metrics get. Default `process`. */
   processLabel?: string;
   /** A stopped process' per-process series disappear after this many seconds. Default 30. */
   processExpireSeconds?: number;

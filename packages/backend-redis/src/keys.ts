@@ -10,7 +10,7 @@ export interface MetricKeys {
   readonly values: string;
   /** Hash of the writers (one per process and metric) that applied batches to `values`: their last batch. */
   readonly writers: string;
-  /** Set of the process ids that hold per-process gauge series of this metric. */
+  /** Set of the process ids that hold per-process series of this metric. */
   readonly processes: string;
   /** Prefix of the per-process hashes: `processPrefix + processId`. */
   readonly processPrefix: string;

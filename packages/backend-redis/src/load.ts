@@ -56,10 +56,10 @@ export class Load {
 
   /** The one place that decides how a metric is stored, and refuses a per-process gauge with the process label. */
   private plan(metric: MetricDescriptor): Plan {
-    const perProcess = metric.type === 'gauge' && metric.multiprocessMode === 'perProcess';
+    const perProcess = metric.multiprocessMode === 'perProcess';
     if (perProcess && metric.labelNames.includes(this.config.processLabel)) {
       throw new BackendError(
-        `Redis backend: per-process gauge "${metric.name}" has a label named "${this.config.processLabel}", the label the backend adds; rename the label or set "processLabel" in the config`,
+        `Redis backend: per-process ${metric.type} "${metric.name}" has a label named "${this.config.processLabel}", the label the backend adds; rename the label or set "processLabel" in the config`,
       );
     }
     return { keys: metricKeys(this.config.keyPrefix, metric), perProcess };
@@ -155,14 +155,14 @@ export class Load {
       return Promise.all(
         plans.map(({ keys, perProcess }, i) => {
           const metric = metrics[i]!;
-          if (perProcess) return readPerProcess(client, keys, this.config.processLabel, deadline);
           let parts = this.byKey.get(keys.values)?.parts;
           if (parts === undefined && metric.type === 'histogram') {
             parts = [...(metric.buckets ?? []).map(bucketPart), 'sum'];
           } else if (parts === undefined && metric.type === 'summary') {
             parts = ['count', 'sum'];
           }
-          return readShared(client, keys, parts, metric.labelNames.length, deadline);
+          const read = { client, keys, parts, labelCount: metric.labelNames.length, deadline };
+          return perProcess ? readPerProcess(read, this.config.processLabel) : readShared(read);
         }),
       );
     };

@@ -43,6 +43,32 @@ function grown(array: Float64Array, length: number): Float64Array {
   return next;
 }
 
+/** The text of a series' `width` numbers from `base` on, each as `value(position)` gives it: `1 0 0.25`. */
+function seriesText(base: number, width: number, value: (position: number) => number): string {
+  let text = encodeNumber(value(base));
+  for (let p = base + 1; p < base + width; p++) text += ` ${encodeNumber(value(p))}`;
+  return text;
+}
+
+/** Whether any of a series' numbers differs from what was shipped. */
+function seriesChanged(
+  numbers: readonly number[],
+  shipped: Float64Array,
+  base: number,
+  width: number,
+): boolean {
+  for (let p = base; p < base + width; p++) if (differs(numbers[p]!, shipped[p]!)) return true;
+  return false;
+}
+
+/** What Redis confirmed of a batch becomes `shipped`. */
+function confirm(shipped: Float64Array, batch: Batch, width: number): void {
+  const { series, values } = batch;
+  for (let i = 0; i < series.length; i++) {
+    shipped.set(values.subarray(i * width, (i + 1) * width), series[i]! * width);
+  }
+}
+
 /**
  * Splits the series that a pass sends into batches within {@link BATCH_LIMITS}. `encode` gives the value text
  * of a series whose numbers start at `base`, or undefined to leave the series out.
@@ -223,11 +249,7 @@ export class Writer extends Shipper {
       }
       this.generation = generation;
       this.lastCall = Date.now();
-      const width = this.view.width;
-      const { series, values } = batch;
-      for (let i = 0; i < series.length; i++) {
-        this.shipped.set(values.subarray(i * width, (i + 1) * width), series[i]! * width);
-      }
+      confirm(this.shipped, batch, this.view.width);
       this.queue.shift();
       if (this.queue.length === 0) this.existing = Math.max(this.existing, this.passSeries);
     }
@@ -288,26 +310,22 @@ export class Writer extends Shipper {
           marks[index] = marks[index]! & ~PENDING_SET;
           return `=${encodeNumber(numbers[base]!)}`;
         }
-        let changed = index >= existing;
-        for (let p = base; !changed && p < base + width; p++) changed = differs(numbers[p]!, shipped[p]!);
-        if (!changed) return undefined;
-        let text = encodeNumber(numbers[base]! - shipped[base]!);
-        for (let p = base + 1; p < base + width; p++) text += ` ${encodeNumber(numbers[p]! - shipped[p]!)}`;
-        return text;
+        if (index < existing && !seriesChanged(numbers, shipped, base, width)) return undefined;
+        return seriesText(base, width, (p) => numbers[p]! - shipped[p]!);
       },
     );
   }
 }
 
 /**
- * Ships a per-process gauge: this process' own values, in a hash of its own that expires unless refreshed. Writes
- * are plain sets (idempotent), so batches need no numbers; every third of `processExpireSeconds` the writer
- * writes all of its series again, and at once when the hash turns out to be gone. A series shows once this process
- * gives it a value other than 0 (a gauge that a process declares but never sets does not show for that process).
+ * Ships a per-process metric (any type): this process' own numbers, in a hash of its own that expires unless
+ * refreshed. Writes are plain sets (idempotent), so batches need no numbers; every third of `processExpireSeconds`
+ * the writer writes all of its series again, and at once when the hash turns out to be gone. A series shows once
+ * one of its numbers is other than 0 (a metric that a process declares but never uses does not show for it).
  */
 export class ProcessWriter extends Shipper {
   private shipped: Float64Array = new Float64Array(0);
-  /** Per series: 1 once it held a value other than 0, and so is shown. */
+  /** Per series: 1 once one of its numbers was other than 0, and so it is shown. */
   private shown = new Uint8Array(0);
   private fresh = true;
   private lastFull = 0;
@@ -329,8 +347,9 @@ export class ProcessWriter extends Shipper {
   get due(): boolean {
     if (this.fullWanted || Date.now() - this.lastFull >= this.refreshMs) return true;
     const numbers = this.view.numbers;
-    for (let i = this.view.seriesCount - 1; i >= 0; i--)
-      if (differs(numbers[i]!, this.shipped[i] ?? 0)) return true;
+    for (let p = this.view.seriesCount * this.view.width - 1; p >= 0; p--) {
+      if (differs(numbers[p]!, this.shipped[p] ?? 0)) return true;
+    }
     return false;
   }
 
@@ -352,10 +371,10 @@ export class ProcessWriter extends Shipper {
   /** Writes the series that changed (or all); resolves to whether the hash was gone before. */
   private async write(full: boolean): Promise<boolean> {
     const view = this.view;
-    const count = view.seriesCount;
-    this.shipped = grown(this.shipped, count);
+    const { seriesCount: count, width } = view;
+    this.shipped = grown(this.shipped, count * width);
     if (this.shown.length < count) {
-      const shown = new Uint8Array(this.shipped.length);
+      const shown = new Uint8Array(Math.max(count, this.shown.length * 2, 16));
       shown.set(this.shown);
       this.shown = shown;
     }
@@ -364,15 +383,15 @@ export class ProcessWriter extends Shipper {
     const batches = collectBatches(
       view,
       () => 0,
-      (index) => {
-        const value = numbers[index]!;
+      (index, base) => {
         if (!shown[index]) {
-          if (value === 0) return undefined;
+          // Not shipped yet, so `shipped` is 0: a series shows once one of its numbers is not.
+          if (!seriesChanged(numbers, shipped, base, width)) return undefined;
           shown[index] = 1;
-        } else if (!full && !differs(value, shipped[index]!)) {
+        } else if (!full && !seriesChanged(numbers, shipped, base, width)) {
           return undefined;
         }
-        return encodeNumber(value);
+        return seriesText(base, width, (p) => numbers[p]!);
       },
     );
     if (batches.length === 0) {
@@ -401,9 +420,7 @@ export class ProcessWriter extends Shipper {
     } catch (error) {
       throw connection.failure(error, `writing metric "${view.metric.name}"`);
     }
-    for (const batch of batches) {
-      for (let i = 0; i < batch.series.length; i++) shipped[batch.series[i]!] = batch.values[i]!;
-    }
+    for (const batch of batches) confirm(shipped, batch, width);
     this.fresh = false;
     if (full) this.lastFull = startedAt;
     return replies[0] === 0;

@@ -1,5 +1,13 @@
 import { MemoryBackend } from '@pytheus/backend-memory';
-import { CollectorRegistry, Counter, closeBackend, Gauge, generateMetrics, loadBackend } from '@pytheus/core';
+import {
+  CollectorRegistry,
+  Counter,
+  closeBackend,
+  Gauge,
+  generateMetrics,
+  Histogram,
+  loadBackend,
+} from '@pytheus/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
@@ -149,6 +157,51 @@ describe('RedisBackend against the memory backend', () => {
       expect(
         (await generateMetrics(registry)).split('\n').filter((line) => line.startsWith('memory_bytes')),
       ).toEqual([`memory_bytes{kind="rss",process="${own}"} 1024`]);
+    });
+  });
+
+  it('keeps per-process counters and histograms apart: each process its own totals, removed when it closes', async () => {
+    await withRedis('perprocess-totals', async (config) => {
+      const define = (registry: CollectorRegistry) => ({
+        jobs: new Counter('worker_jobs_total', 'jobs', { registry, multiprocessMode: 'perProcess' }),
+        sizes: new Histogram('worker_sizes_bytes', 'sizes', {
+          registry,
+          multiprocessMode: 'perProcess',
+          buckets: [10, 100],
+        }),
+      });
+      const other: RedisBackendConfig = { ...config, processId: 'other' };
+      asAnotherProcess(config, other, (registry) => {
+        const remote = define(registry);
+        remote.jobs.inc(7);
+        remote.sizes.observe(50);
+      });
+      await RedisBackend.flush(other);
+      const registry = new CollectorRegistry();
+      const own = define(registry);
+      own.jobs.inc(2);
+      own.sizes.observe(5);
+      own.sizes.observe(500);
+      const me = `${(await import('node:os')).hostname()}:${process.pid}`;
+      const lines = (text: string) => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+      expect(lines(await generateMetrics(registry)).sort()).toEqual(
+        [
+          `worker_jobs_total{process="${me}"} 2`,
+          'worker_jobs_total{process="other"} 7',
+          `worker_sizes_bytes_bucket{process="${me}",le="10.0"} 1`,
+          `worker_sizes_bytes_bucket{process="${me}",le="100.0"} 1`,
+          `worker_sizes_bytes_bucket{process="${me}",le="+Inf"} 2`,
+          `worker_sizes_bytes_sum{process="${me}"} 505`,
+          `worker_sizes_bytes_count{process="${me}"} 2`,
+          'worker_sizes_bytes_bucket{process="other",le="10.0"} 0',
+          'worker_sizes_bytes_bucket{process="other",le="100.0"} 1',
+          'worker_sizes_bytes_bucket{process="other",le="+Inf"} 1',
+          'worker_sizes_bytes_sum{process="other"} 50',
+          'worker_sizes_bytes_count{process="other"} 1',
+        ].sort(),
+      );
+      await RedisBackend.close(other);
+      expect(lines(await generateMetrics(registry)).filter((line) => line.includes('"other"'))).toEqual([]);
     });
   });
 
