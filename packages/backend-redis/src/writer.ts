@@ -320,8 +320,9 @@ export class Writer extends Shipper {
 /**
  * Ships a per-process metric (any type): this process' own numbers, in a hash of its own that expires unless
  * refreshed. Writes are plain sets (idempotent), so batches need no numbers; every third of `processExpireSeconds`
- * the writer writes all of its series again, and at once when the hash turns out to be gone. A series shows once
- * one of its numbers is other than 0 (a metric that a process declares but never uses does not show for it).
+ * the writer writes all of its series again, and at once when the hash turns out to be gone. A labelled series
+ * shows from its first use; an unlabelled metric's, which exists from the start, once one of its numbers is other
+ * than 0 (an unlabelled metric that a process declares but never uses does not show for that process).
  */
 export class ProcessWriter extends Shipper {
   private shipped: Float64Array = new Float64Array(0);
@@ -380,13 +381,15 @@ export class ProcessWriter extends Shipper {
     }
     const numbers = view.numbers;
     const { shipped, shown } = this;
+    const unlabelled = view.metric.labelNames.length === 0;
     const batches = collectBatches(
       view,
       () => 0,
       (index, base) => {
         if (!shown[index]) {
-          // Not shipped yet, so `shipped` is 0: a series shows once one of its numbers is not.
-          if (!seriesChanged(numbers, shipped, base, width)) return undefined;
+          // Not shipped yet, so `shipped` is 0. An unlabelled metric's series exists from its construction, so it
+          // shows once one of its numbers is other than 0; a labelled series exists because it was used.
+          if (unlabelled && !seriesChanged(numbers, shipped, base, width)) return undefined;
           shown[index] = 1;
         } else if (!full && !seriesChanged(numbers, shipped, base, width)) {
           return undefined;
