@@ -143,12 +143,16 @@ describe('RedisBackend against the memory backend', () => {
       });
       await RedisBackend.flush(other);
       memory.labels({ kind: 'rss' }).set(1024);
+      // Used, and back at 0 before any flush: it shows, at 0.
+      memory.labels({ kind: 'heap' }).inc(5);
+      memory.labels({ kind: 'heap' }).dec(5);
       const own = `${(await import('node:os')).hostname()}:${process.pid}`;
       const lines = (await generateMetrics(registry))
         .split('\n')
         .filter((line) => line.startsWith('memory_bytes'));
       expect(lines.sort()).toEqual(
         [
+          `memory_bytes{kind="heap",process="${own}"} 0`,
           `memory_bytes{kind="rss",process="${own}"} 1024`,
           'memory_bytes{kind="rss",process="worker \\"2\\""} 2048',
         ].sort(),
@@ -156,7 +160,10 @@ describe('RedisBackend against the memory backend', () => {
       await RedisBackend.close(other);
       expect(
         (await generateMetrics(registry)).split('\n').filter((line) => line.startsWith('memory_bytes')),
-      ).toEqual([`memory_bytes{kind="rss",process="${own}"} 1024`]);
+      ).toEqual([
+        `memory_bytes{kind="rss",process="${own}"} 1024`,
+        `memory_bytes{kind="heap",process="${own}"} 0`,
+      ]);
     });
   });
 
