@@ -27,6 +27,15 @@ function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/** A full collection before a heap reading; the process must run with `--expose-gc`. */
+export function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect === undefined) throw new Error('run the section process with --expose-gc');
+  // Twice: the first pass may leave objects that only the second finds unreachable (weak references).
+  collect();
+  collect();
+}
+
 async function warmUp(op: Operation, ms: number): Promise<void> {
   const end = performance.now() + ms;
   // Batches of calls keep the clock out of the loop that V8 optimizes; a batch grows while it is short.

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { measure, type Timing } from './measure.js';
+import { gc, measure, type Timing } from './measure.js';
 import { type CaseResult, caseResult, machine, writeResults } from './results.js';
 import { LIBRARIES, type Library, type Section, type SeriesCase, type TimedCase } from './section.js';
 import { renderTable } from './table.js';
@@ -18,14 +18,6 @@ interface SeriesMeasurement {
   bytesPerSeries: number;
   heapBefore: number;
   heapAfter: number;
-}
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect === undefined) throw new Error('run the section process with --expose-gc');
-  // Twice: the first pass may leave objects that only the second finds unreachable (weak references).
-  collect();
-  collect();
 }
 
 async function loadSection(file: string): Promise<Section> {
@@ -116,8 +108,8 @@ async function main(): Promise<void> {
     if (entry?.kind !== 'series' || !LIBRARIES.includes(library as Library)) {
       throw new Error(`no series case ${caseIndex} for library ${library} in ${file}`);
     }
-    await section.before?.();
     try {
+      await section.before?.();
       console.log(`${SERIES_MARK}${JSON.stringify(measureSeries(entry, library as Library))}`);
     } finally {
       await section.after?.();
@@ -129,8 +121,9 @@ async function main(): Promise<void> {
   const floorNs = section.cases.some((entry) => entry.kind === 'timed')
     ? (await measure(() => {})).ns
     : undefined;
-  await section.before?.();
+  // `after` runs also when `before` fails half-way, so that what it started (a server) is stopped.
   try {
+    await section.before?.();
     for (const [index, entry] of section.cases.entries()) {
       if (entry.kind === 'timed') rows.push(await runTimed(entry));
       else rows.push(...runSeries(file, index, entry));

@@ -2,8 +2,15 @@
 // - the cost of inc() on a held child under the Redis backend against the memory backend (target: within 2x),
 //   each timed in a process of its own that loads only that backend, as an application does;
 // - the Redis commands sent for 1,000,000 increments of one series (from INFO commandstats);
-// - the time to scrape 1000 histogram series through Redis, as a timed case against the anchors (which scrape
-//   from memory), and a held child's inc() on Redis against the anchors' inc().
+// - scrapes of 1,000 and 10,000 histogram series and of 100,000 counter series through Redis (targets: 10 ms,
+//   150 ms, 400 ms), each in a process of its own, next to the same scrape on the memory backend (the part of a
+//   scrape that is core's: assembling and rendering the text) and, for the counters, a raw HGETALL of the same
+//   100,000 fields (what Redis and ioredis alone cost);
+// - heap bytes per series on Redis and in memory, counters and histograms (target: at most 150 on Redis), each in a
+//   process of its own: gc, heap reading, create 100,000 series and write each once, flush, gc, heap reading;
+// - the longest script call (SLOWLOG) of flushes of 50,000 counter series and 5,000 histogram series;
+// - as timed cases against the anchors (which scrape from memory): a scrape of 1000 histogram series through Redis,
+//   and a held child's inc() on Redis against the anchors' inc().
 // It starts its own redis-server on a free loopback port and stops it afterwards.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,14 +34,15 @@ import {
   Histogram,
   loadBackend,
 } from '@pytheus/core';
+import { Redis } from 'ioredis';
 import { Counter as PromCounter, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
-import { measure, type Timing } from '../lib/measure.js';
+import { gc, measure, type Timing } from '../lib/measure.js';
 import { anchorTotal, pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 import { BUCKETS, LATENCIES } from '../lib/workload.js';
 
 const TITLE =
-  'Redis backend: inc() against memory, commands per 1M increments, scrape of 1000 histogram series';
+  'Redis backend: inc() against memory, commands per 1M increments, scrapes, heap per series, script times';
 const INCREMENTS = 1_000_000;
 const HISTOGRAM_SERIES = 1000;
 const HELP = 'Requests served';
@@ -142,24 +150,215 @@ async function incTiming(): Promise<Timing> {
 }
 
 /**
- * Times inc() in a process of its own that loads only one backend, as an application does: with both backends in
- * one process the call site inside Counter.inc() would see two classes and be slower for both.
+ * Runs this file in a process of its own with `args` (`--inc`, `--scrape`, `--heap`) and returns the JSON it
+ * prints last. inc() is timed this way so that the process loads only one backend, as an application does (with
+ * both in one process the call site inside Counter.inc() would see two classes and be slower for both); scrapes
+ * and heap readings so that no case's garbage or JIT state colours another's.
  */
-function incTimingInChild(backend: 'memory' | 'redis', port: number): Timing {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--inc', backend, String(port)];
-  const output = execFileSync(process.execPath, args, { encoding: 'utf8' });
-  return JSON.parse(output.trim().split('\n').at(-1)!) as Timing;
+function inChild<T>(...args: string[]): T {
+  const output = execFileSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), ...args],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  return JSON.parse(output.trim().split('\n').at(-1)!) as T;
 }
 
-async function incChildMain(backend: string, port: number): Promise<void> {
-  if (backend === 'redis') {
-    loadBackend({ backendClass: RedisBackend, backendConfig: redisConfig(port, 'bench-inc:') });
-  } else {
+type BackendName = 'memory' | 'redis';
+
+/** Loads one backend in a child process; Redis with a generous deadline, since big flushes are set up here. */
+function loadIn(backend: BackendName, port: number, keyPrefix: string): RedisBackendConfig | undefined {
+  if (backend === 'memory') {
     loadBackend({ backendClass: MemoryBackend });
+    return undefined;
   }
+  const config = { ...redisConfig(port, keyPrefix), commandTimeoutMs: 60_000 };
+  loadBackend({ backendClass: RedisBackend, backendConfig: config });
+  return config;
+}
+
+async function incChildMain(backend: BackendName, port: number): Promise<void> {
+  loadIn(backend, port, 'bench-inc:');
   const timing = await incTiming();
   await closeBackend();
   process.stdout.write(`${JSON.stringify(timing)}\n`);
+}
+
+/** Median and fastest of `runs` calls of `op`, after two calls that warm it up, in milliseconds. */
+async function timeRuns(
+  op: () => Promise<unknown>,
+  runs: number,
+): Promise<{ medianMs: number; minMs: number }> {
+  await op();
+  await op();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await op();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: times[runs >> 1]!, minMs: times[0]! };
+}
+
+// 100,000 series as the series section makes them: 1000 tenants x 100 routes.
+function seriesLabels(): (i: number) => { tenant: string; route: string } {
+  const tenants = Array.from({ length: 1000 }, (_, i) => `tenant-${i}`);
+  const routes = Array.from({ length: 100 }, (_, i) => `/api/v1/resource${i}/:id`);
+  return (i) => ({ tenant: tenants[i % 1000]!, route: routes[(i / 1000) | 0]! });
+}
+
+/** The scrapes measured: histograms with one observation per series (as the timed case) or one in every bucket. */
+const SCRAPES = {
+  '1000 histogram series': { series: 1000, kind: 'histogram', runs: 25 },
+  '10,000 histogram series': { series: 10_000, kind: 'histogram', runs: 11 },
+  '10,000 histogram series, every bucket used': { series: 10_000, kind: 'dense', runs: 11 },
+  '100,000 counter series': { series: 100_000, kind: 'counter', runs: 9 },
+} as const;
+type ScrapeName = keyof typeof SCRAPES;
+
+interface ScrapeTiming {
+  medianMs: number;
+  minMs: number;
+  /** Counters on Redis: a raw HGETALL of the metric's hash through ioredis, measured alongside. */
+  rawHgetall?: { medianMs: number; minMs: number };
+}
+
+async function scrapeChildMain(backend: BackendName, name: ScrapeName, port: number): Promise<void> {
+  const { series, kind, runs } = SCRAPES[name];
+  const config = loadIn(backend, port, `bench-scrape-${kind}-${series}:`);
+  const registry = new CollectorRegistry();
+  let key: string | undefined;
+  if (kind === 'counter') {
+    const labels = seriesLabels();
+    const counter = new Counter('requests_total', HELP, { registry, requiredLabels: ['tenant', 'route'] });
+    for (let i = 0; i < series; i++) counter.labels(labels(i)).inc();
+    key = `${config?.keyPrefix}{requests_total}:counter:values`;
+  } else {
+    const { histogram } = histogramRegistryIn(registry);
+    for (let i = 0; i < series; i++) {
+      const child = histogram.labels({ route: `/route/${i}` });
+      if (kind === 'histogram') child.observe(LATENCIES[i & 1023]!);
+      else for (const bound of [0, ...BUCKETS]) child.observe(bound + 0.001);
+    }
+  }
+  await flushBackend();
+  const timing: ScrapeTiming = await timeRuns(() => generateMetrics(registry), runs);
+  if (config !== undefined && key !== undefined) {
+    const raw = new Redis({ host: '127.0.0.1', port });
+    timing.rawHgetall = await timeRuns(() => raw.call('HGETALL', key), runs);
+    raw.disconnect();
+  }
+  await closeBackend();
+  process.stdout.write(`${JSON.stringify(timing)}\n`);
+}
+
+const HEAP_SERIES = 100_000;
+
+interface HeapReading {
+  /** V8 heap bytes per series (heapUsed). */
+  heap: number;
+  /** Bytes per series outside the V8 heap, in array buffers (typed arrays of numbers). */
+  arrayBuffers: number;
+}
+
+/** gc, heap reading, create the series and write each once, flush, gc, heap reading. */
+async function heapChildMain(
+  backend: BackendName,
+  kind: 'counter' | 'histogram',
+  port: number,
+): Promise<void> {
+  loadIn(backend, port, `bench-heap-${kind}:`);
+  const labels = seriesLabels();
+  const registry = new CollectorRegistry();
+  const metric =
+    kind === 'counter'
+      ? new Counter('requests_total', HELP, { registry, requiredLabels: ['tenant', 'route'] })
+      : new Histogram('request_duration_seconds', 'Latency', {
+          registry,
+          requiredLabels: ['tenant', 'route'],
+          buckets: BUCKETS,
+        });
+  const write = (values: { tenant: string; route: string }) => {
+    const child = metric.labels(values);
+    if (child instanceof Counter) child.inc();
+    else (child as Histogram).observe(0.042);
+  };
+  // The metric is bound (and the connection open) before the first reading: only the series are counted.
+  write({ tenant: 'first', route: 'first' });
+  await flushBackend();
+  gc();
+  const before = process.memoryUsage();
+  for (let i = 0; i < HEAP_SERIES; i++) write(labels(i));
+  await flushBackend();
+  gc();
+  const after = process.memoryUsage();
+  const reading: HeapReading = {
+    heap: (after.heapUsed - before.heapUsed) / HEAP_SERIES,
+    arrayBuffers: (after.arrayBuffers - before.arrayBuffers) / HEAP_SERIES,
+  };
+  // Read after the second reading, so that what the series live in cannot be collected before it.
+  if (metric.labelNames.length !== 2 || registry === undefined) throw new Error('the series are gone');
+  await closeBackend();
+  process.stdout.write(`${JSON.stringify(reading)}\n`);
+}
+
+interface ScriptTimes {
+  calls: number;
+  maxUs: number;
+  medianUs: number;
+}
+
+/** The script calls of one flush, from SLOWLOG (every command logged): how many, the longest, the median. */
+async function scriptTimes(admin: Redis, flush: () => Promise<void>): Promise<ScriptTimes> {
+  await admin.slowlog('RESET');
+  await flush();
+  const log = (await admin.slowlog('GET', 1_000_000)) as [number, number, number, string[]][];
+  const times = log
+    .filter((entry) => /^eval/i.test(String(entry[3][0])))
+    .map((entry) => entry[2])
+    .sort((a, b) => a - b);
+  return { calls: times.length, maxUs: times.at(-1) ?? 0, medianUs: times[times.length >> 1] ?? 0 };
+}
+
+/** The longest script calls of flushes of many new, then changed, counter and histogram series. */
+async function flushScripts(port: number): Promise<Record<string, ScriptTimes>> {
+  const admin = new Redis({ host: '127.0.0.1', port });
+  await admin.config('SET', 'slowlog-log-slower-than', '0');
+  await admin.config('SET', 'slowlog-max-len', '100000');
+  const config = {
+    ...redisConfig(port, 'bench-slowlog:'),
+    commandTimeoutMs: 60_000,
+    flushIntervalMs: 600_000,
+  };
+  loadBackend({ backendClass: RedisBackend, backendConfig: config });
+  const registry = new CollectorRegistry();
+  const counter = new Counter('events_total', 'events', { registry, requiredLabels: ['key'] });
+  const { histogram } = histogramRegistryIn(registry);
+  const times: Record<string, ScriptTimes> = {};
+  try {
+    const counters = (by: number) => () => {
+      for (let i = 0; i < 50_000; i++) counter.labels({ key: `k${i}` }).inc(by);
+      return flushBackend();
+    };
+    const histograms = (value: number) => () => {
+      for (let i = 0; i < 5000; i++) histogram.labels({ route: `/route/${i}` }).observe(value + i / 1e5);
+      return flushBackend();
+    };
+    times['50,000 new counter series'] = await scriptTimes(admin, counters(1));
+    times['50,000 changed counter series'] = await scriptTimes(admin, counters(2));
+    times['5000 new histogram series'] = await scriptTimes(admin, histograms(0.042));
+    times['5000 changed histogram series'] = await scriptTimes(admin, histograms(0.3));
+  } finally {
+    await closeBackend();
+    await admin.config('SET', 'slowlog-log-slower-than', '10000');
+    admin.disconnect();
+  }
+  return times;
 }
 
 /** Redis commands sent for a million increments of one series, in slices so that the flush timer gets turns. */
@@ -183,6 +382,14 @@ async function commandsPerMillion(port: number): Promise<{ sent: number; inScrip
   }
 }
 
+/** Targets of the Redis backend (from issue 10): scrape times in ms, heap bytes per series, the inc() ratio. */
+const SCRAPE_TARGETS_MS: Partial<Record<ScrapeName, number>> = {
+  '1000 histogram series': 10,
+  '10,000 histogram series': 150,
+  '100,000 counter series': 400,
+};
+const HEAP_TARGET = 150;
+
 export interface RedisFigures {
   incMemoryNs: number;
   incRedisNs: number;
@@ -192,9 +399,21 @@ export interface RedisFigures {
   commandsPerMillionIncrements: number;
   /** Redis operations run inside those commands' scripts (HGET, HSET, EXPIRE...). */
   scriptOperationsPerMillionIncrements: number;
+  /** Per scrape: on Redis and on the memory backend, each in a process of its own. */
+  scrapes: Record<
+    string,
+    { redis: ScrapeTiming; memory: ScrapeTiming; targetMs?: number; targetMet?: boolean }
+  >;
+  /** Heap bytes per series, 100,000 series written once and flushed. */
+  heap: Record<'counter' | 'histogram', { redis: HeapReading; memory: HeapReading }>;
+  heapTargetMet: boolean;
+  /** Script calls of large flushes. */
+  flushScripts: Record<string, ScriptTimes>;
 }
 
 function printFigures(figures: RedisFigures): void {
+  const ms = (timing: { medianMs: number; minMs: number }) =>
+    `${timing.medianMs.toFixed(1)} ms (min ${timing.minMs.toFixed(1)})`;
   const rows: [string, string, string][] = [
     ['inc() held child, memory backend', `${figures.incMemoryNs.toFixed(2)} ns`, 'own process'],
     [
@@ -208,6 +427,30 @@ function printFigures(figures: RedisFigures): void {
       `${figures.scriptOperationsPerMillionIncrements} operations inside their scripts`,
     ],
   ];
+  for (const [name, scrape] of Object.entries(figures.scrapes)) {
+    const target =
+      scrape.targetMs === undefined
+        ? ''
+        : `; target <= ${scrape.targetMs} ms ${scrape.targetMet ? 'met' : 'MISSED'} (median)`;
+    rows.push([`scrape ${name}, Redis`, ms(scrape.redis), `memory backend ${ms(scrape.memory)}${target}`]);
+    if (scrape.redis.rawHgetall !== undefined) {
+      rows.push([`  raw HGETALL of those fields (ioredis)`, ms(scrape.redis.rawHgetall), 'what Redis costs']);
+    }
+  }
+  for (const [kind, { redis, memory }] of Object.entries(figures.heap)) {
+    rows.push([
+      `heap per ${kind} series, Redis`,
+      `${redis.heap.toFixed(0)} B`,
+      `+ ${redis.arrayBuffers.toFixed(0)} B in array buffers; memory backend ${memory.heap.toFixed(0)} B + ${memory.arrayBuffers.toFixed(0)} B${kind === 'counter' ? `; target <= ${HEAP_TARGET} B (both) ${figures.heapTargetMet ? 'met' : 'MISSED'}` : ''}`,
+    ]);
+  }
+  for (const [name, times] of Object.entries(figures.flushScripts)) {
+    rows.push([
+      `flush of ${name}: longest script call`,
+      `${(times.maxUs / 1000).toFixed(2)} ms`,
+      `${times.calls} calls, median ${(times.medianUs / 1000).toFixed(2)} ms (SLOWLOG)`,
+    ]);
+  }
   const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   console.log(TITLE);
   for (const [name, value, note] of rows) {
@@ -241,8 +484,10 @@ let server: Server | undefined;
 let figures: RedisFigures | undefined;
 let redisConfigForCases: RedisBackendConfig | undefined;
 
-function histogramRegistry(): { registry: CollectorRegistry; histogram: Histogram<'route'> } {
-  const registry = new CollectorRegistry();
+function histogramRegistryIn(registry: CollectorRegistry): {
+  registry: CollectorRegistry;
+  histogram: Histogram<'route'>;
+} {
   const histogram = new Histogram('request_duration_seconds', 'Request latency', {
     registry,
     requiredLabels: ['route'],
@@ -251,16 +496,41 @@ function histogramRegistry(): { registry: CollectorRegistry; histogram: Histogra
   return { registry, histogram };
 }
 
+function histogramRegistry(): { registry: CollectorRegistry; histogram: Histogram<'route'> } {
+  return histogramRegistryIn(new CollectorRegistry());
+}
+
 export default defineSection({
   name: 'redis',
   title:
     'pytheus on the Redis backend (anchors in memory): held child inc() and a scrape of 1000 histogram series',
   before: async () => {
     server = await startRedis();
-    const incMemory = incTimingInChild('memory', server.port);
-    const incRedis = incTimingInChild('redis', server.port);
+    const port = String(server.port);
+    const incMemory = inChild<Timing>('--inc', 'memory', port);
+    const incRedis = inChild<Timing>('--inc', 'redis', port);
     const commands = await commandsPerMillion(server.port);
     const incRatio = incRedis.ns / incMemory.ns;
+    const scrapes: RedisFigures['scrapes'] = {};
+    for (const name of Object.keys(SCRAPES) as ScrapeName[]) {
+      const redis = inChild<ScrapeTiming>('--scrape', 'redis', name, port);
+      const memory = inChild<ScrapeTiming>('--scrape', 'memory', name, port);
+      const targetMs = SCRAPE_TARGETS_MS[name];
+      scrapes[name] =
+        targetMs === undefined
+          ? { redis, memory }
+          : { redis, memory, targetMs, targetMet: redis.medianMs <= targetMs };
+    }
+    const heap = {
+      counter: {
+        redis: inChild<HeapReading>('--heap', 'redis', 'counter', port),
+        memory: inChild<HeapReading>('--heap', 'memory', 'counter', port),
+      },
+      histogram: {
+        redis: inChild<HeapReading>('--heap', 'redis', 'histogram', port),
+        memory: inChild<HeapReading>('--heap', 'memory', 'histogram', port),
+      },
+    };
     figures = {
       incMemoryNs: incMemory.ns,
       incRedisNs: incRedis.ns,
@@ -268,6 +538,10 @@ export default defineSection({
       incTargetMet: incRatio <= 2,
       commandsPerMillionIncrements: commands.sent,
       scriptOperationsPerMillionIncrements: commands.inScripts,
+      scrapes,
+      heap,
+      heapTargetMet: heap.counter.redis.heap + heap.counter.redis.arrayBuffers <= HEAP_TARGET,
+      flushScripts: await flushScripts(server.port),
     };
     printFigures(figures);
     redisConfigForCases = redisConfig(server.port, 'bench-cases:');
@@ -343,7 +617,13 @@ export default defineSection({
 });
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const inc = process.argv.indexOf('--inc');
-  if (inc < 0) throw new Error('run this section with `pnpm bench redis`');
-  await incChildMain(process.argv[inc + 1]!, Number(process.argv[inc + 2]));
+  const [mode, ...args] = process.argv.slice(
+    process.argv.findIndex((arg) => arg.startsWith('--') && arg !== '--'),
+  );
+  if (mode === '--inc') await incChildMain(args[0] as BackendName, Number(args[1]));
+  else if (mode === '--scrape')
+    await scrapeChildMain(args[0] as BackendName, args[1] as ScrapeName, Number(args[2]));
+  else if (mode === '--heap')
+    await heapChildMain(args[0] as BackendName, args[1] as 'counter' | 'histogram', Number(args[2]));
+  else throw new Error('run this section with `pnpm bench redis`');
 }

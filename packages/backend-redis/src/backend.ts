@@ -1,28 +1,31 @@
-import type { Backend, BackendSample, MetricDescriptor, SeriesDescriptor } from '@pytheus/core/backend';
-import { connect, type RedisBackendConfig, resolveConfig } from './config.js';
-import { fieldOf } from './keys.js';
-import { type Cell, State, type Writer } from './state.js';
+import type {
+  BackendSample,
+  LocalBackendClass,
+  LocalNumbers,
+  LocalNumbersHooks,
+  MetricDescriptor,
+} from '@pytheus/core/backend';
+import { type RedisBackendConfig, resolveConfig } from './config.js';
+import { Load } from './load.js';
 
-// One State per config object: core hands every instance the object that was given to loadBackend.
-const states = new WeakMap<object, State>();
+// One Load per config object: core hands every attach the object that was given to loadBackend.
+const loads = new WeakMap<object, Load>();
 
-// After close, instances keep the closed state (their writes go nowhere) rather than reconnecting behind the
-// user's back; initialize() opens a new connection on purpose.
-function stateFor(config: RedisBackendConfig, reopen = false): State {
-  let state = states.get(config);
-  if (state === undefined || (reopen && state.closed)) {
-    const resolved = resolveConfig(config);
-    const { client, owned } = connect(config, resolved);
-    state = new State(resolved, client, owned);
-    states.set(config, state);
+// After close, metrics attached before keep the closed load (their numbers stay in the process) rather than
+// reconnecting behind the user's back; initialize() opens a new one on purpose.
+function loadFor(config: RedisBackendConfig, reopen = false): Load {
+  let load = loads.get(config);
+  if (load === undefined || (reopen && load.closed)) {
+    load = new Load(config, resolveConfig(config));
+    loads.set(config, load);
   }
-  return state;
+  return load;
 }
 
 /**
  * The multi-process backend: every process that loads it with the same Redis and key prefix counts into the
- * same numbers. Writes stay synchronous and cheap: they add up in this process and are shipped to Redis in
- * batches every `flushIntervalMs` and before every scrape this process serves.
+ * same numbers. Writes stay as cheap as in memory (core keeps this process' numbers, a write is one add); the
+ * backend ships what changed every `flushIntervalMs` and before every scrape this process serves.
  *
  * @example
  * ```ts
@@ -33,76 +36,37 @@ function stateFor(config: RedisBackendConfig, reopen = false): State {
  * process.on('SIGTERM', async () => { await closeBackend(); process.exit(0); }); // ship the last writes
  * ```
  */
-export class RedisBackend implements Backend, Cell {
-  delta = 0;
-  isSet = false;
-  fresh = true;
-  readonly field!: string;
-  private readonly writer!: Writer;
-
-  constructor(config: RedisBackendConfig, series: SeriesDescriptor, histogramBucket?: string) {
-    const state = stateFor(config);
-    const writer = state.writerFor(series.metric);
-    const field = fieldOf(series.labelValues, histogramBucket);
-    if (writer.perProcess && series.metric.labelNames.includes(state.config.processLabel)) {
-      throw state.processLabelClash(series.metric);
-    }
-    // One stored number is one instance: a metric built again (a custom collector does so on every scrape) or
-    // exposed by two registries under the same name shares the instance, so no write is lost or kept twice.
-    const existing = writer.cellFor(field);
-    // biome-ignore lint/correctness/noConstructorReturn: sharing the instance of a field is the point.
-    if (existing !== undefined) return existing as RedisBackend;
-    this.field = field;
-    this.writer = writer;
-    writer.add(this);
-  }
-
-  // Writes only change this instance's numbers; the flush timer and scrapes look for what changed.
-  inc(value: number): void {
-    this.delta += value;
-  }
-
-  dec(value: number): void {
-    this.delta -= value;
-  }
-
-  set(value: number): void {
-    // A set followed by incs before the next flush ships as one set of the sum.
-    this.delta = value;
-    this.isSet = true;
-  }
-
-  /** Per-process gauges read this process' value; everything else reads Redis, after shipping pending writes. */
-  get(): number | Promise<number> {
-    if (this.writer.perProcess) return this.delta;
-    return this.writer.state.readField(this.writer, this.field);
-  }
-
-  /** Connects and checks the config; a bad config throws a BackendError that names the key. */
+export class RedisBackend {
+  /** Checks the config and connects in the background; a bad config throws a BackendError that names the key. */
   static initialize(config: RedisBackendConfig): void {
-    stateFor(config, true);
+    loadFor(config, true);
   }
 
-  /** Reads every series of `metrics` (from all processes) after shipping this process' writes. */
+  /** Called by core once per metric at its first use: the metric's numbers of this process, to ship. */
+  static attach(config: RedisBackendConfig, numbers: LocalNumbers): LocalNumbersHooks | undefined {
+    return loadFor(config).attach(numbers);
+  }
+
+  /** Reads every series of `metrics` (from all processes) after shipping this process' writes of them. */
   static readMetrics(
     config: RedisBackendConfig,
     metrics: readonly MetricDescriptor[],
   ): Promise<BackendSample[][]> {
-    return stateFor(config).readMetrics(metrics);
+    return loadFor(config).readMetrics(metrics);
   }
 
   /** Ships every buffered write; rejects with a BackendError if Redis does not take them in time. */
   static flush(config: RedisBackendConfig): Promise<void> {
-    const state = states.get(config);
-    return state === undefined ? Promise.resolve() : state.flush();
+    return loads.get(config)?.flush() ?? Promise.resolve();
   }
 
   /**
-   * Ships every buffered write, removes this process' per-process gauge series and closes the connection (unless
+   * Ships every buffered write, removes this process' per-process series and closes the connection (unless
    * it was your own `client`). Rejects with a BackendError if the writes could not be shipped.
    */
   static close(config: RedisBackendConfig): Promise<void> {
-    const state = states.get(config);
-    return state === undefined ? Promise.resolve() : state.close();
+    return loads.get(config)?.close() ?? Promise.resolve();
   }
 }
+
+RedisBackend satisfies LocalBackendClass<RedisBackendConfig>;

@@ -24,6 +24,11 @@ describe('RedisBackend config', () => {
     [{ db: -1 }, 'RedisBackend config: "db" must be a non-negative integer, got number -1'],
     [{ url: 'http://x' }, 'RedisBackend config: "url" must start with redis:// or rediss://, got "http://x"'],
     [
+      { url: 'http://user:hunter2@x' },
+      'RedisBackend config: "url" must start with redis:// or rediss://, got "http://user:***@x"',
+    ],
+    [{ password: 1234 }, 'RedisBackend config: "password" must be a string, got a number'],
+    [
       { url: 'redis://a', cluster: [{ host: 'a', port: 1 }] },
       'RedisBackend config: give one of "url", "cluster", not several',
     ],
@@ -51,6 +56,14 @@ describe('RedisBackend config', () => {
       'RedisBackend config: "client" must be an ioredis Redis or Cluster instance, got an object',
     ],
   ])('rejects %j with a BackendError that names the key', (config, message) => {
+    let thrown: unknown;
+    try {
+      loadBackend({ backendClass: RedisBackend, backendConfig: config as never });
+    } catch (error) {
+      thrown = error;
+    }
+    // Secrets never show in a message.
+    expect((thrown as Error).message).not.toMatch(/hunter2|1234/);
     expect(() => loadBackend({ backendClass: RedisBackend, backendConfig: config as never })).toThrow(
       BackendError,
     );

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { BackendError } from '@pytheus/core';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { BackendError, describeValue, isLabelName } from '@pytheus/core/backend';
+import { Cluster, Redis } from 'ioredis';
 
 /** A Redis node's address, for Sentinel and Cluster. */
 export interface RedisNode {
@@ -32,15 +32,18 @@ export interface RedisBackendConfig {
   cluster?: RedisNode[];
   /** Put in front of every key, so that services can share a Redis. Default `pytheus:`. No braces. */
   keyPrefix?: string;
-  /** A metric's keys expire after this many seconds without a write. Default 3600. */
+  /**
+   * A metric's keys expire after this many seconds in which no process wrote to them or kept them alive: a
+   * process that holds a metric refreshes its keys every third of this time. Default 3600.
+   */
   expireSeconds?: number;
   /** How often buffered writes are shipped, in milliseconds. Default 1000. */
   flushIntervalMs?: number;
-  /** How long a Redis command, and a whole scrape, may take before it fails, in milliseconds. Default 2000. */
+  /** How long a whole scrape, flush or close may take before it fails, in milliseconds. Default 2000. */
   commandTimeoutMs?: number;
-  /** This process' value of the process label of per-process gauges. Default `hostname:pid`. */
+  /** This process' value of the process label of per-process metrics. Default `hostname:pid`. */
   processId?: string;
-  /** The name of the label that per-process gauges get. Default `process`. */
+  /** The name of the label that per-process metrics get. Default `process`. */
   processLabel?: string;
   /** A stopped process' per-process series disappear after this many seconds. Default 30. */
   processExpireSeconds?: number;
@@ -78,13 +81,12 @@ const KEYS = new Set([
   'processExpireSeconds',
 ]);
 
-// Renders a value for an error message without echoing secrets or whole objects.
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+// Keys whose values never appear in a message, only their type.
+const SECRETS = new Set(['password']);
+
+// A URL as a message may show it: the password, if any, replaced.
+function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
 }
 
 function fail(what: string): never {
@@ -94,7 +96,8 @@ function fail(what: string): never {
 function optionalString(config: Record<string, unknown>, key: string): string | undefined {
   const value = config[key];
   if (value !== undefined && typeof value !== 'string') {
-    fail(`"${key}" must be a string, got ${describeValue(value)}`);
+    const got = SECRETS.has(key) ? `a ${value === null ? 'null' : typeof value}` : describeValue(value);
+    fail(`"${key}" must be a string, got ${got}`);
   }
   return value;
 }
@@ -168,7 +171,7 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
   }
   const url = optionalString(config, 'url');
   if (url !== undefined && !/^rediss?:\/\//.test(url)) {
-    fail(`"url" must start with redis:// or rediss://, got ${JSON.stringify(url)}`);
+    fail(`"url" must start with redis:// or rediss://, got ${JSON.stringify(redactUrl(url))}`);
   }
   optionalString(config, 'host');
   optionalString(config, 'username');
@@ -198,7 +201,7 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
     );
   }
   const processLabel = optionalString(config, 'processLabel') ?? 'process';
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(processLabel) || processLabel.startsWith('__')) {
+  if (!isLabelName(processLabel)) {
     fail(`"processLabel" must be a valid label name, got ${JSON.stringify(processLabel)}`);
   }
   const processId = optionalString(config, 'processId') ?? `${hostname()}:${process.pid}`;
@@ -212,44 +215,4 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
     processLabel,
     processExpireSeconds: positiveNumber(config, 'processExpireSeconds', 30),
   };
-}
-
-/** Opens the connection a (checked) config describes, or returns the user's own. */
-export function connect(
-  raw: RedisBackendConfig,
-  resolved: ResolvedConfig,
-): { client: Redis | Cluster; owned: boolean } {
-  if (raw.client !== undefined) return { client: raw.client, owned: false };
-  const options: RedisOptions = {
-    // Bounded waits: a command fails after the timeout or after one reconnection attempt; pytheus keeps the
-    // deltas and ships them again on the next flush.
-    commandTimeout: resolved.commandTimeoutMs,
-    maxRetriesPerRequest: 1,
-    enableAutoPipelining: true,
-    connectionName: `pytheus:${resolved.processId.replace(/[^\w.:-]/g, '_')}`,
-  };
-  if (raw.username !== undefined) options.username = raw.username;
-  if (raw.password !== undefined) options.password = raw.password;
-  if (raw.tls === true) options.tls = {};
-  else if (typeof raw.tls === 'object') options.tls = raw.tls;
-  let client: Redis | Cluster;
-  if (raw.cluster !== undefined) {
-    const { commandTimeout, maxRetriesPerRequest, enableAutoPipelining, ...redisOptions } = options;
-    client = new Cluster(raw.cluster, {
-      redisOptions: { ...redisOptions, commandTimeout, maxRetriesPerRequest },
-      enableAutoPipelining,
-    });
-  } else if (raw.url !== undefined) {
-    client = new Redis(raw.url, options);
-  } else if (raw.sentinels !== undefined) {
-    client = new Redis({ ...options, sentinels: raw.sentinels, name: raw.name!, db: raw.db ?? 0 });
-  } else {
-    client = new Redis({
-      ...options,
-      host: raw.host ?? '127.0.0.1',
-      port: raw.port ?? 6379,
-      db: raw.db ?? 0,
-    });
-  }
-  return { client, owned: true };
 }

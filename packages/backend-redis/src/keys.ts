@@ -6,73 +6,79 @@ import type { MetricDescriptor } from '@pytheus/core/backend';
 
 /** The keys of one metric. */
 export interface MetricKeys {
-  /** Hash of stored numbers: one field per series (and per bucket, sum or count). */
+  /** Hash of the metric's series: one field per series, holding all of its numbers. */
   readonly values: string;
-  /** Set of the process ids that hold per-process gauge series of this metric. */
+  /** Hash of the writers (one per process and metric) that applied batches to `values`: their last batch. */
+  readonly writers: string;
+  /** Set of the process ids that hold per-process series of this metric. */
   readonly processes: string;
   /** Prefix of the per-process hashes: `processPrefix + processId`. */
   readonly processPrefix: string;
 }
 
+/**
+ * The field of `values` that names its generation: written when the hash is created, so it disappears with the
+ * hash, and a writer that finds another generation (or none) than the one it wrote to knows that Redis lost what
+ * it had sent. Series fields are JSON arrays and start with `[`; this one never does.
+ */
+export const GENERATION_FIELD = '~gen';
+
+// FNV-1a, 32 bits: a short, stable name for a histogram's bucket layout.
+function layoutName(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
 export function metricKeys(keyPrefix: string, metric: MetricDescriptor): MetricKeys {
-  // The type is part of the key so that a metric redefined with another type does not read the old numbers.
-  const base = `${keyPrefix}{${metric.name}}:${metric.type}`;
-  return { values: `${base}:values`, processes: `${base}:processes`, processPrefix: `${base}:process:` };
+  // The type is part of the key so that a metric redefined with another type does not read the old numbers; a
+  // histogram's bucket layout too, since a series stores its buckets as one list.
+  let base = `${keyPrefix}{${metric.name}}:${metric.type}`;
+  if (metric.type === 'histogram') base += `:${layoutName((metric.buckets ?? []).map(String).join(','))}`;
+  return {
+    values: `${base}:values`,
+    writers: `${base}:writers`,
+    processes: `${base}:processes`,
+    processPrefix: `${base}:process:`,
+  };
 }
 
-/** The key that records which flush batch of a writer (one process) was applied last to a metric. */
-export function ackKey(keys: MetricKeys, writerId: string): string {
-  return `${keys.values}:ack:${writerId}`;
-}
-
-/**
- * The hash field of one stored number: the JSON of the label values (injective for any strings), then for
- * histograms and summaries `|` and the part (`0.5`, `+Inf`, `sum`, `count`). A part never contains `|`, so the
- * last `|` splits a field unambiguously.
- */
-export function fieldOf(labelValues: readonly string[], part: string | undefined): string {
-  const labels = JSON.stringify(labelValues);
-  return part === undefined ? labels : `${labels}|${part}`;
+/** The key that tells a process that the database it writes to was emptied (flushed, or restarted empty). */
+export function epochKey(keyPrefix: string): string {
+  return `${keyPrefix}{~epoch}`;
 }
 
 /**
- * The inverse of {@link fieldOf}, or undefined for a field that this layout never writes. `seen` caches parsed
- * label lists by their JSON for one read: the parts of a series share one array, and the JSON is parsed once.
+ * The hash field of a series: the JSON of its label values, injective for any strings, and exactly the key that
+ * core matches series by (`JSON.stringify(labelValues)`).
  */
-export function parseField(
-  field: string,
-  hasPart: boolean,
-  seen?: Map<string, string[] | null>,
-): { labelValues: string[]; part: string | undefined } | undefined {
-  let labels = field;
-  let part: string | undefined;
-  if (hasPart) {
-    const bar = field.lastIndexOf('|');
-    if (bar < 0) return undefined;
-    labels = field.slice(0, bar);
-    part = field.slice(bar + 1);
-  }
-  let labelValues = seen?.get(labels);
-  if (labelValues === undefined) {
-    labelValues = parseLabels(labels);
-    seen?.set(labels, labelValues);
-  }
-  return labelValues === null ? undefined : { labelValues, part };
+export function fieldOf(labelValues: readonly string[]): string {
+  return JSON.stringify(labelValues);
 }
 
-function parseLabels(json: string): string[] | null {
+/** The label values of a field, or undefined for a field that this layout never writes. */
+export function parseField(field: string): string[] | undefined {
+  if (field.charCodeAt(0) !== 91 /* [ */) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(json);
+    parsed = JSON.parse(field);
   } catch {
-    return null;
+    return undefined;
   }
-  if (!Array.isArray(parsed) || !parsed.every((value) => typeof value === 'string')) return null;
-  return parsed;
+  if (!Array.isArray(parsed)) return undefined;
+  for (const value of parsed) if (typeof value !== 'string') return undefined;
+  return parsed as string[];
 }
 
-/** Numbers travel as text: JavaScript's shortest round-trip form, and `inf`, `-inf`, `nan` as Lua writes them. */
+/**
+ * Numbers travel as text: JavaScript's shortest round-trip form (`-0` kept), and `inf`, `-inf`, `nan` as Lua
+ * writes them. A series' numbers are one field, separated by spaces.
+ */
 export function encodeNumber(value: number): string {
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   if (Number.isFinite(value)) return String(value);
   if (Number.isNaN(value)) return 'nan';
   return value > 0 ? 'inf' : '-inf';

@@ -1,9 +1,17 @@
 import { MemoryBackend } from '@pytheus/backend-memory';
-import { CollectorRegistry, Counter, closeBackend, Gauge, generateMetrics, loadBackend } from '@pytheus/core';
+import {
+  CollectorRegistry,
+  Counter,
+  closeBackend,
+  Gauge,
+  generateMetrics,
+  Histogram,
+  loadBackend,
+} from '@pytheus/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
-import { plainRedis, uniquePrefix } from './harness.js';
+import { asAnotherProcess, plainRedis, uniquePrefix } from './harness.js';
 import { runScenario } from './scenario.js';
 
 let redis: Awaited<ReturnType<typeof plainRedis>>;
@@ -53,25 +61,19 @@ describe('RedisBackend against the memory backend', () => {
 
   it('shows series that only another writer created, with the same text as memory', async () => {
     await withRedis('others', async (config) => {
-      const registry = new CollectorRegistry();
-      const counter = new Counter('jobs_total', 'jobs', { registry, requiredLabels: ['kind'] });
-      const gauge = new Gauge('level', 'level', { registry });
       // A second config object is a second, independent writer, as another process would be.
       const other: RedisBackendConfig = { ...config };
+      const remote = asAnotherProcess(config, other, (registry) => {
+        new Counter('jobs_total', 'jobs', { registry, requiredLabels: ['kind'] })
+          .labels({ kind: 'remote' })
+          .inc(5);
+        new Gauge('level', 'level', { registry }).set(7);
+      });
       try {
-        const series = (kind: string) => ({
-          metric: { name: 'jobs_total', type: 'counter' as const, help: 'jobs', labelNames: ['kind'] },
-          labelValues: [kind],
-          labels: { kind },
-        });
-        new RedisBackend(other, series('remote')).inc(5);
-        const level = new RedisBackend(other, {
-          metric: { name: 'level', type: 'gauge', help: 'level', labelNames: [] },
-          labelValues: [],
-          labels: {},
-        });
-        level.set(7);
         await RedisBackend.flush(other);
+        const registry = new CollectorRegistry();
+        const counter = new Counter('jobs_total', 'jobs', { registry, requiredLabels: ['kind'] });
+        const gauge = new Gauge('level', 'level', { registry });
         counter.labels({ kind: 'local' }).inc();
         gauge.inc(2);
         expect(await generateMetrics(registry)).toBe(
@@ -86,7 +88,7 @@ describe('RedisBackend against the memory backend', () => {
             '',
           ].join('\n'),
         );
-        expect(await level.get()).toBe(9);
+        expect(await generateMetrics(remote)).toContain('\nlevel 9\n');
       } finally {
         await RedisBackend.close(other);
       }
@@ -95,16 +97,15 @@ describe('RedisBackend against the memory backend', () => {
 
   it('keeps a gauge shared: the last set wins and inc/dec add up, also when a set and an inc share a flush', async () => {
     await withRedis('gauges', async (config) => {
-      const registry = new CollectorRegistry();
-      const gauge = new Gauge('shared_value', 'shared', { registry });
       const other: RedisBackendConfig = { ...config };
-      try {
-        const remote = new RedisBackend(other, {
-          metric: { name: 'shared_value', type: 'gauge', help: 'shared', labelNames: [] },
-          labelValues: [],
-          labels: {},
-        });
+      let remote!: Gauge;
+      asAnotherProcess(config, other, (registry) => {
+        remote = new Gauge('shared_value', 'shared', { registry });
         remote.inc(100);
+      });
+      try {
+        const registry = new CollectorRegistry();
+        const gauge = new Gauge('shared_value', 'shared', { registry });
         await RedisBackend.flush(other);
         gauge.set(5);
         gauge.inc(1);
@@ -131,26 +132,27 @@ describe('RedisBackend against the memory backend', () => {
         requiredLabels: ['kind'],
       });
       const other: RedisBackendConfig = { ...config, processId: 'worker "2"' };
-      const remote = new RedisBackend(other, {
-        metric: {
-          name: 'memory_bytes',
-          type: 'gauge',
-          help: 'rss',
-          labelNames: ['kind'],
+      asAnotherProcess(config, other, (remote) => {
+        new Gauge('memory_bytes', 'rss', {
+          registry: remote,
           multiprocessMode: 'perProcess',
-        },
-        labelValues: ['rss'],
-        labels: { kind: 'rss' },
+          requiredLabels: ['kind'],
+        })
+          .labels({ kind: 'rss' })
+          .set(2048);
       });
-      remote.set(2048);
       await RedisBackend.flush(other);
       memory.labels({ kind: 'rss' }).set(1024);
+      // Used, and back at 0 before any flush: it shows, at 0.
+      memory.labels({ kind: 'heap' }).inc(5);
+      memory.labels({ kind: 'heap' }).dec(5);
       const own = `${(await import('node:os')).hostname()}:${process.pid}`;
       const lines = (await generateMetrics(registry))
         .split('\n')
         .filter((line) => line.startsWith('memory_bytes'));
       expect(lines.sort()).toEqual(
         [
+          `memory_bytes{kind="heap",process="${own}"} 0`,
           `memory_bytes{kind="rss",process="${own}"} 1024`,
           'memory_bytes{kind="rss",process="worker \\"2\\""} 2048',
         ].sort(),
@@ -158,7 +160,81 @@ describe('RedisBackend against the memory backend', () => {
       await RedisBackend.close(other);
       expect(
         (await generateMetrics(registry)).split('\n').filter((line) => line.startsWith('memory_bytes')),
-      ).toEqual([`memory_bytes{kind="rss",process="${own}"} 1024`]);
+      ).toEqual([
+        `memory_bytes{kind="rss",process="${own}"} 1024`,
+        `memory_bytes{kind="heap",process="${own}"} 0`,
+      ]);
+    });
+  });
+
+  it('keeps per-process counters and histograms apart: each process its own totals, removed when it closes', async () => {
+    await withRedis('perprocess-totals', async (config) => {
+      const define = (registry: CollectorRegistry) => ({
+        jobs: new Counter('worker_jobs_total', 'jobs', { registry, multiprocessMode: 'perProcess' }),
+        sizes: new Histogram('worker_sizes_bytes', 'sizes', {
+          registry,
+          multiprocessMode: 'perProcess',
+          buckets: [10, 100],
+        }),
+      });
+      const other: RedisBackendConfig = { ...config, processId: 'other' };
+      asAnotherProcess(config, other, (registry) => {
+        const remote = define(registry);
+        remote.jobs.inc(7);
+        remote.sizes.observe(50);
+      });
+      await RedisBackend.flush(other);
+      const registry = new CollectorRegistry();
+      const own = define(registry);
+      own.jobs.inc(2);
+      own.sizes.observe(5);
+      own.sizes.observe(500);
+      const me = `${(await import('node:os')).hostname()}:${process.pid}`;
+      const lines = (text: string) => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+      expect(lines(await generateMetrics(registry)).sort()).toEqual(
+        [
+          `worker_jobs_total{process="${me}"} 2`,
+          'worker_jobs_total{process="other"} 7',
+          `worker_sizes_bytes_bucket{process="${me}",le="10.0"} 1`,
+          `worker_sizes_bytes_bucket{process="${me}",le="100.0"} 1`,
+          `worker_sizes_bytes_bucket{process="${me}",le="+Inf"} 2`,
+          `worker_sizes_bytes_sum{process="${me}"} 505`,
+          `worker_sizes_bytes_count{process="${me}"} 2`,
+          'worker_sizes_bytes_bucket{process="other",le="10.0"} 0',
+          'worker_sizes_bytes_bucket{process="other",le="100.0"} 1',
+          'worker_sizes_bytes_bucket{process="other",le="+Inf"} 1',
+          'worker_sizes_bytes_sum{process="other"} 50',
+          'worker_sizes_bytes_count{process="other"} 1',
+        ].sort(),
+      );
+      await RedisBackend.close(other);
+      expect(lines(await generateMetrics(registry)).filter((line) => line.includes('"other"'))).toEqual([]);
+    });
+  });
+
+  it('refuses a per-process gauge with a label named like the process label, on writes and reads alike', async () => {
+    await withRedis('clash', async (config) => {
+      const registry = new CollectorRegistry();
+      const gauge = new Gauge('workers', 'w', {
+        registry,
+        multiprocessMode: 'perProcess',
+        requiredLabels: ['process'],
+      });
+      expect(() => gauge.labels({ process: 'a' }).set(1)).not.toThrow();
+      const message =
+        'per-process gauge "workers" has a label named "process", the label the backend adds; rename the label or set "processLabel" in the config';
+      await expect(generateMetrics(registry)).rejects.toThrow(message);
+      await expect(
+        RedisBackend.readMetrics(config, [
+          {
+            name: 'workers',
+            type: 'gauge',
+            help: 'w',
+            labelNames: ['process'],
+            multiprocessMode: 'perProcess',
+          },
+        ]),
+      ).rejects.toThrow(message);
     });
   });
 
@@ -187,7 +263,7 @@ describe('RedisBackend against the memory backend', () => {
         '# HELP pool_size pool\n# TYPE pool_size gauge\npool_size 12\n',
       );
       await closeBackend();
-      expect(await client.hgetall(`${keyPrefix}{pool_size}:gauge:values`)).toEqual({ '[]': '12' });
+      expect(await client.hget(`${keyPrefix}{pool_size}:gauge:values`, '[]')).toBe('12');
     } finally {
       loadBackend({ backendClass: MemoryBackend });
       client.disconnect();

@@ -1,9 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryBackend } from '@pytheus/backend-memory';
+import { BackendError, CollectorRegistry, closeBackend, loadBackend } from '@pytheus/core';
 import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { RedisBackend, type RedisBackendConfig } from '../src/index.js';
 
 // Test harness: real redis-server processes on free loopback ports with temporary directories. It never uses
 // the default port 6379. REDIS_URL points the plain tests at a server of your own instead (each test uses its own
@@ -40,6 +44,53 @@ async function freePort(clusterBus = false): Promise<number> {
   throw new Error('no free loopback port found for redis-server');
 }
 
+interface ServerOptions {
+  appendonly?: boolean;
+  cluster?: boolean;
+  /** Also listen on a TLS port (certificates made for the test, see {@link makeCertificates}). */
+  tls?: boolean;
+  /** `requirepass`: the default user's password. */
+  password?: string;
+}
+
+/** A test CA and a certificate it signed for 127.0.0.1 and localhost, in `dir` (openssl, elliptic-curve keys). */
+function makeCertificates(dir: string): void {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(
+    'req',
+    '-x509',
+    ...key,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=pytheus test CA',
+  );
+  openssl('req', ...key, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'san.cnf',
+  );
+}
+
 /** A redis-server process that the harness started. */
 export class RedisServer {
   private child: ChildProcess | undefined;
@@ -66,7 +117,7 @@ export class RedisServer {
     return server;
   }
 
-  static async start(options: { appendonly?: boolean; cluster?: boolean } = {}): Promise<RedisServer> {
+  static async start(options: ServerOptions = {}): Promise<RedisServer> {
     if (!hasRedisServer()) throw new Error(HOW_TO_GET_REDIS);
     const port = await freePort(options.cluster);
     const dir = mkdtempSync(join(tmpdir(), 'pytheus-redis-'));
@@ -85,9 +136,38 @@ export class RedisServer {
     args.push('--enable-debug-command', 'local');
     if (options.appendonly) args.push('--appendonly', 'yes', '--appendfsync', 'always');
     if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf');
+    if (options.password !== undefined) args.push('--requirepass', options.password);
+    let tlsPort: number | undefined;
+    if (options.tls) {
+      tlsPort = await freePort();
+      makeCertificates(dir);
+      args.push(
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        join(dir, 'server.crt'),
+        '--tls-key-file',
+        join(dir, 'server.key'),
+        '--tls-ca-cert-file',
+        join(dir, 'ca.crt'),
+        '--tls-auth-clients',
+        'no',
+      );
+    }
     const server = new RedisServer(port, dir, args);
+    server.tlsPort = tlsPort;
+    server.password = options.password;
     await server.run();
     return server;
+  }
+
+  /** With `tls`: the port that speaks TLS, with a certificate signed by {@link RedisServer.ca}. */
+  tlsPort: number | undefined = undefined;
+  password: string | undefined = undefined;
+
+  /** With `tls`: the certificate of the test CA that signed the server's, in PEM. */
+  get ca(): string {
+    return readFileSync(join(this.dir, 'ca.crt'), 'utf8');
   }
 
   get url(): string {
@@ -130,7 +210,13 @@ export class RedisServer {
 
   /** A separate admin connection, for CLIENT KILL, DEBUG SLEEP, SHUTDOWN and looking at keys. */
   admin(): Redis {
-    return new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: false, maxRetriesPerRequest: 1 });
+    return new Redis({
+      host: '127.0.0.1',
+      port: this.port,
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+      ...(this.password === undefined ? {} : { password: this.password }),
+    });
   }
 
   async remove(): Promise<void> {
@@ -200,4 +286,89 @@ let prefixes = 0;
 export function uniquePrefix(name: string): string {
   prefixes++;
   return `t${process.pid}-${Date.now().toString(36)}-${prefixes}-${name}:`;
+}
+
+/**
+ * Fails every test of the file during which anything escaped as an uncaught exception or an unhandled rejection:
+ * a metrics library must never be what takes its process down.
+ */
+export function failOnEscapes(): void {
+  const escaped: unknown[] = [];
+  const onEscape = (error: unknown) => {
+    escaped.push(error);
+  };
+  beforeAll(() => {
+    process.on('uncaughtException', onEscape);
+    process.on('unhandledRejection', onEscape);
+  });
+  afterEach(() => {
+    expect(escaped.splice(0), 'uncaught exceptions and unhandled rejections').toEqual([]);
+  });
+  afterAll(() => {
+    process.off('uncaughtException', onEscape);
+    process.off('unhandledRejection', onEscape);
+  });
+}
+
+/**
+ * Returns `start(options)`, which starts a server for the running test; after each test the backend is closed,
+ * the memory backend loaded again, and the test's servers removed.
+ */
+export function serversPerTest(): (options?: ServerOptions) => Promise<RedisServer> {
+  const servers: RedisServer[] = [];
+  afterEach(async () => {
+    await closeBackend().catch(() => {});
+    loadBackend({ backendClass: MemoryBackend });
+    await Promise.all(servers.splice(0).map((server) => server.remove()));
+  });
+  return async (options = {}) => {
+    const server = await RedisServer.start(options);
+    servers.push(server);
+    return server;
+  };
+}
+
+/**
+ * Runs `use` with `other` loaded, so that the metrics it creates and writes to bind to `other`: a second load of
+ * the same Redis, an independent writer as another process would be. Then loads `config` again.
+ */
+export function asAnotherProcess(
+  config: RedisBackendConfig,
+  other: RedisBackendConfig,
+  use: (registry: CollectorRegistry) => void,
+): CollectorRegistry {
+  const registry = new CollectorRegistry();
+  loadBackend({ backendClass: RedisBackend, backendConfig: other });
+  try {
+    use(registry);
+  } finally {
+    loadBackend({ backendClass: RedisBackend, backendConfig: config });
+  }
+  return registry;
+}
+
+/** Loads the Redis backend on `server`, with a key prefix of its own and `extra`; returns the config. */
+export function useRedis(
+  server: RedisServer,
+  name: string,
+  extra: Partial<RedisBackendConfig> = {},
+): RedisBackendConfig {
+  const config: RedisBackendConfig = { url: server.url, keyPrefix: uniquePrefix(name), ...extra };
+  loadBackend({ backendClass: RedisBackend, backendConfig: config });
+  return config;
+}
+
+/** Calls `op` until it resolves, while Redis comes back (the client reconnects with a back-off); ~10 s at most. */
+export async function whenBack<T>(op: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      return await op();
+    } catch (error) {
+      expect(error).toBeInstanceOf(BackendError);
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw last;
 }

@@ -69,20 +69,24 @@ function expectSeriesOf(text: string, live: Worker[]): void {
   }
 }
 
+/** `count` workers collecting runtime metrics on one key prefix, once each has said it is ready. */
+async function startWorkers(name: string, count: number): Promise<Worker[]> {
+  const config: RedisBackendConfig = {
+    url: redis.url,
+    keyPrefix: uniquePrefix(name),
+    flushIntervalMs: 20,
+    processExpireSeconds: 1,
+  };
+  const started = Array.from({ length: count }, () =>
+    Worker.start(config, { CHILD_REFRESH_MS: '100' }, 'test/runtime-child.ts'),
+  );
+  expect(await Promise.all(started.map((worker) => worker.nextLine()))).toEqual(Array(count).fill('ready'));
+  return started;
+}
+
 describe('runtime metrics of several processes on one Redis', () => {
   it('a scrape of any worker shows one series per live process; a killed process goes after its expiry', async () => {
-    const config: RedisBackendConfig = {
-      url: redis.url,
-      keyPrefix: uniquePrefix('runtime'),
-      flushIntervalMs: 20,
-      processExpireSeconds: 1,
-    };
-    for (let i = 0; i < WORKERS; i++) {
-      workers.push(Worker.start(config, { CHILD_REFRESH_MS: '100' }, 'test/runtime-child.ts'));
-    }
-    expect(await Promise.all(workers.map((worker) => worker.nextLine()))).toEqual(
-      Array(WORKERS).fill('ready'),
-    );
+    workers.push(...(await startWorkers('runtime', WORKERS)));
 
     const all = workers.map(processId).sort();
     const seesAll = (text: string) =>
@@ -114,7 +118,43 @@ describe('runtime metrics of several processes on one Redis', () => {
     await workers[0]!.exit();
   });
 
-  it.todo(
-    'per-process counters and histograms (process_cpu_*_seconds_total, nodejs_gc_duration_seconds): one series per live process, gone after expiry; needs the Redis backend to store multiprocessMode "perProcess" for counters and histograms, which it treats as shared today',
-  );
+  it('per-process counters and histograms: one series per live process, each its own totals, gone after expiry', async () => {
+    const pair = await startWorkers('runtime-totals', 2);
+    workers.push(...pair);
+    const all = pair.map(processId).sort();
+    // process_cpu_user_seconds_total: a counter, each process' own CPU time.
+    const cpu = (text: string) =>
+      [...text.matchAll(/^process_cpu_user_seconds_total\{process="([^"]+)"\} (\S+)$/gm)].map(
+        ([, id, value]) => ({
+          id: id!,
+          value: Number(value),
+        }),
+      );
+    const seesBoth = (text: string) =>
+      JSON.stringify(
+        cpu(text)
+          .map(({ id }) => id)
+          .sort(),
+      ) === JSON.stringify(all);
+    const text = await scrapeUntil(pair[0]!, seesBoth);
+    expect(
+      cpu(text)
+        .map(({ id }) => id)
+        .sort(),
+    ).toEqual(all);
+    for (const { value } of cpu(text)) expect(value).toBeGreaterThan(0);
+    // Every counter and histogram sample carries the process label of a live process; none is summed.
+    const totals = text.split('\n').filter((line) => /^(process_cpu_|nodejs_gc_duration_seconds)/.test(line));
+    expect(totals.length).toBeGreaterThan(0);
+    for (const line of totals) expect(all).toContain(/[{,]process="([^"]*)"/.exec(line)?.[1]);
+
+    // A killed process' totals go after its expiry; the other's stay.
+    await pair[1]!.kill();
+    const gone = await scrapeUntil(
+      pair[0]!,
+      (scraped) => !scraped.includes(`process="${processId(pair[1]!)}"`),
+    );
+    expect(cpu(gone).map(({ id }) => id)).toEqual([processId(pair[0]!)]);
+    await pair[0]!.exit();
+  });
 });

@@ -29,7 +29,7 @@ describe('RedisBackend through Redis Sentinel', () => {
     );
     const admin = master.admin();
     try {
-      expect(await admin.hgetall(`${keyPrefix}{logins_total}:counter:values`)).toEqual({ '[]': '3' });
+      expect(await admin.hget(`${keyPrefix}{logins_total}:counter:values`, '[]')).toBe('3');
     } finally {
       admin.disconnect();
     }

@@ -55,6 +55,12 @@ export interface Backend {
 export interface BackendSample {
   /** The series' label values, in the metric's `labelNames` order. */
   readonly labelValues: readonly string[];
+  /**
+   * Optional: `JSON.stringify(labelValues)`, for a backend that has it at hand (one that stores series under it,
+   * say). Core then finds this process' series by it without encoding the label values again, and reads
+   * `labelValues` only for series that this process does not have. Ignored when `extraLabels` is set.
+   */
+  readonly key?: string;
   /** For histograms and summaries: which part of the series, as passed to the backend's constructor. */
   readonly histogramBucket?: string;
   readonly value: number;

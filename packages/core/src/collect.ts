@@ -78,59 +78,110 @@ function sampleKey(
     : JSON.stringify([labelValues, Object.entries(extra)]);
 }
 
+const NO_SERIES: ReadonlyMap<string, number> = new Map();
+
+// The key of each series of a family that a batch read reports, by key: kept between scrapes and extended with the
+// series added since, so that a scrape encodes each series' label values once, not once per scrape.
+const seriesByKey = new WeakMap<Family, { count: number; index: Map<string, number> }>();
+
+function ownSeries(family: Family): ReadonlyMap<string, number> {
+  let known = seriesByKey.get(family);
+  if (known === undefined) {
+    known = { count: 0, index: new Map() };
+    seriesByKey.set(family, known);
+  }
+  if (known.count < family.count) {
+    const { count, index } = known;
+    family.walk((i, values) => {
+      if (i >= count) index.set(sampleKey(values, undefined), i);
+    });
+    known.count = family.count;
+  }
+  return known.index;
+}
+
 // Builds the snapshot of a family from a backend's batch read: the series this process created come first, in
 // creation order (zero where the backend has nothing yet), then the series only the backend knows, in its order.
+// A sample finds its series by its key: the one the backend gives (`sample.key`), or the JSON of its label
+// values. A key that finds none of this process' series is checked against the label values themselves before
+// it makes a series of its own, so a backend's key speeds up the match and never decides it.
 function snapshotFromSamples(family: Family, samples: readonly BackendSample[]): SeriesSnapshot[] {
   const step = family.width;
-  const slots = new Map<string, { labelText: string; numbers: number[]; index: number }>();
-  if (family.multiprocessMode !== 'perProcess') {
-    const labelTexts = family.renderedLabels();
-    const keys = new Array<string>(family.count);
-    family.walk((index, values) => {
-      keys[index] = sampleKey(values, undefined);
-    });
-    for (let index = 0; index < keys.length; index++) {
-      slots.set(keys[index]!, {
-        labelText: labelTexts[index]!,
-        numbers: new Array<number>(step).fill(0),
-        index,
-      });
-    }
-  }
-  const partIndex = new Map(family.partNames?.map((part, i) => [part, i]));
-  // Backends usually hand back one label-values array per series for all of its rows: key it once.
+  const parts = family.partNames;
+  const partIndex = new Map(parts?.map((part, i) => [part, i]));
+  // This process' series: their numbers in one array, found by key.
+  const own = family.multiprocessMode === 'perProcess' ? NO_SERIES : ownSeries(family);
+  const numbers = new Array<number>(own.size === 0 ? 0 : family.count * step).fill(0);
+  // Series only the backend knows, in its order, by key; a backend's key that is not the checked one is an alias.
+  const others: { labelText: string; numbers: number[] }[] = [];
+  const otherByKey = new Map<string, number[]>();
+  let aliases: Map<string, number> | undefined;
+  // Backends without keys usually hand back one label-values array per series for all of its rows: key it once.
   const keys = new Map<readonly string[], string>();
+  // Where a series' numbers go: `numbers` at an offset, or a series of `others`; undefined to skip the sample.
+  const locate = (sample: BackendSample, key: string): [number[], number] | undefined => {
+    const index = own.get(key) ?? aliases?.get(key);
+    if (index !== undefined) return [numbers, index * step];
+    const known = otherByKey.get(key);
+    if (known !== undefined) return [known, 0];
+    const labelValues = sample.labelValues;
+    if (labelValues.length !== family.labelNames.length) return undefined;
+    const extra = sample.extraLabels;
+    let checked = key;
+    if (extra === undefined && sample.key !== undefined) {
+      checked = sampleKey(labelValues, undefined);
+      const mine = own.get(checked);
+      if (mine !== undefined) {
+        (aliases ??= new Map()).set(key, mine);
+        return [numbers, mine * step];
+      }
+      const other = otherByKey.get(checked);
+      if (other !== undefined) {
+        otherByKey.set(key, other);
+        return [other, 0];
+      }
+    }
+    let labelText = renderLabelPairs(family.labelNames, labelValues);
+    if (extra !== undefined) {
+      for (const [name, value] of Object.entries(extra)) {
+        labelText += `${labelText === '' ? '' : ','}${name}="${escapeLabelValue(value)}"`;
+      }
+    }
+    const series = { labelText, numbers: new Array<number>(step).fill(0) };
+    others.push(series);
+    otherByKey.set(key, series.numbers);
+    otherByKey.set(checked, series.numbers);
+    return [series.numbers, 0];
+  };
+  // The parts of a series usually come one after another: its place is looked up once for all of them.
+  let lastKey: string | undefined;
+  let place: [number[], number] | undefined;
   for (const sample of samples) {
-    if (sample.labelValues.length !== family.labelNames.length) continue;
-    let key: string | undefined;
-    if (sample.extraLabels === undefined) {
+    const part = parts === undefined ? 0 : partIndex.get(sample.histogramBucket ?? '');
+    if (part === undefined) continue;
+    const extra = sample.extraLabels;
+    let key = extra === undefined ? sample.key : sampleKey(sample.labelValues, extra);
+    if (key === undefined) {
       key = keys.get(sample.labelValues);
       if (key === undefined) {
         key = sampleKey(sample.labelValues, undefined);
         keys.set(sample.labelValues, key);
       }
-    } else {
-      key = sampleKey(sample.labelValues, sample.extraLabels);
     }
-    let slot = slots.get(key);
-    if (slot === undefined) {
-      let labelText = renderLabelPairs(family.labelNames, sample.labelValues);
-      if (sample.extraLabels !== undefined) {
-        for (const [name, value] of Object.entries(sample.extraLabels)) {
-          labelText += `${labelText === '' ? '' : ','}${name}="${escapeLabelValue(value)}"`;
-        }
-      }
-      // Every series of this process is in `slots` already: this one only the backend knows.
-      slot = { labelText, numbers: new Array<number>(step).fill(0), index: -1 };
-      slots.set(key, slot);
+    if (key !== lastKey) {
+      lastKey = key;
+      place = locate(sample, key);
     }
-    const index = family.partNames === undefined ? 0 : partIndex.get(sample.histogramBucket ?? '');
-    if (index !== undefined) slot.numbers[index] = sample.value;
+    if (place !== undefined) place[0][place[1] + part] = sample.value;
   }
   const out: SeriesSnapshot[] = [];
-  for (const slot of slots.values()) {
-    out.push(snapshotOf(family, slot.labelText, slot.numbers, 0, family.exemplars?.get(slot.index)));
+  if (own.size > 0) {
+    const labelTexts = family.renderedLabels();
+    for (let index = 0; index < family.count; index++) {
+      out.push(snapshotOf(family, labelTexts[index]!, numbers, index * step, family.exemplars?.get(index)));
+    }
   }
+  for (const series of others) out.push(snapshotOf(family, series.labelText, series.numbers, 0, undefined));
   return out;
 }
 
