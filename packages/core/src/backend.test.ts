@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingBackend } from '../test/fixtures/recording-backend.js';
+import { generateMetrics } from '../test/judges/judges.js';
 import type { BackendSample, LocalNumbers, MetricDescriptor } from './for-backends.js';
 import {
   type BackendConfig,
@@ -16,7 +17,6 @@ import {
   currentBackend,
   flushBackend,
   Gauge,
-  generateMetrics,
   Histogram,
   loadBackend,
   Summary,

