@@ -245,7 +245,7 @@ const cases: Case[] = [
     'exponential buckets with count 0',
     () => exponentialBuckets(1, 2, 0),
     InvalidBucketsError,
-    'exponentialBuckets: count must be a positive integer, got number 0',
+    'exponentialBuckets: count must be an integer from 1 to 9999',
   ],
   [
     'a unit the name does not end with',
