@@ -1,6 +1,8 @@
 import type { BackendSample, LoadedBackend, MetricType } from './backend.js';
-import { escapeLabelValue, renderLabelPairs } from './escape.js';
+import { BackendError, describeValue } from './errors.js';
+import { describeLoneSurrogate, escapeLabelValue, loneSurrogateAt, renderLabelPairs } from './escape.js';
 import { type Exemplar, type Family, familyOf } from './family.js';
+import { isLabelName } from './names.js';
 import type { CollectorRegistry } from './registry.js';
 
 /** One series as read for an exposition. */
@@ -72,15 +74,68 @@ function sampleKey(
   labelValues: readonly string[],
   extra: Readonly<Record<string, string>> | undefined,
 ): string {
-  // JSON of the value list is injective: no two label sets share a key, whatever the values contain.
+  // JSON of the value list is injective: no two label sets share a key, whatever the values contain. Extra
+  // labels are sorted by name: the same labels in another order are the same series.
   return extra === undefined
     ? JSON.stringify(labelValues)
-    : JSON.stringify([labelValues, Object.entries(extra)]);
+    : JSON.stringify([labelValues, Object.entries(extra).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+const RESERVED_BY_TYPE: Readonly<Record<MetricType, readonly string[]>> = {
+  counter: [],
+  gauge: [],
+  histogram: ['le'],
+  summary: ['quantile'],
+};
+
+// A batch read's rows for one metric, checked before they are rendered: what a backend returns must not break
+// the exposition (a label name that is not one, a value that is not a number, a lone surrogate, an extra label
+// that duplicates one of the metric's), so anything wrong rejects the scrape with a BackendError naming the metric.
+function checkSamples(
+  family: Family,
+  backend: string,
+  rows: unknown,
+): asserts rows is readonly BackendSample[] {
+  const fail = (what: string): never => {
+    throw new BackendError(
+      `reading metric "${family.exposedName}" failed: backend ${backend}'s readMetrics ${what}`,
+    );
+  };
+  if (!Array.isArray(rows)) fail(`returned ${describeValue(rows)} instead of a list of samples`);
+  const reserved = RESERVED_BY_TYPE[family.type];
+  const checkValue = (value: unknown, what: string): void => {
+    if (typeof value !== 'string') fail(`gave ${what} ${describeValue(value)}, not a string`);
+    const at = loneSurrogateAt(value as string);
+    if (at >= 0) fail(`gave ${what} that ${describeLoneSurrogate(value as string, at)}`);
+  };
+  for (const row of rows as unknown[]) {
+    if (typeof row !== 'object' || row === null) fail(`returned ${describeValue(row)} as a sample`);
+    const { labelValues, value, histogramBucket, extraLabels } = row as Record<string, unknown>;
+    if (!Array.isArray(labelValues))
+      fail(`returned a sample whose labelValues is ${describeValue(labelValues)}`);
+    for (const labelValue of labelValues as unknown[]) checkValue(labelValue, 'a label value');
+    if (typeof value !== 'number')
+      fail(`returned a sample whose value is ${describeValue(value)}, not a number`);
+    if (histogramBucket !== undefined && typeof histogramBucket !== 'string') {
+      fail(`returned a sample whose histogramBucket is ${describeValue(histogramBucket)}`);
+    }
+    if (extraLabels === undefined) continue;
+    if (typeof extraLabels !== 'object' || extraLabels === null || Array.isArray(extraLabels)) {
+      fail(`returned a sample whose extraLabels is ${describeValue(extraLabels)}`);
+    }
+    for (const [name, extra] of Object.entries(extraLabels as object)) {
+      if (!isLabelName(name) || family.labelIndex.has(name) || reserved.includes(name)) {
+        fail(`returned an extra label ${describeValue(name)} that is not a label name this metric can take`);
+      }
+      checkValue(extra, `extra label "${name}"`);
+    }
+  }
 }
 
 // Builds the snapshot of a family from a backend's batch read: the series this process created come first, in
 // creation order (zero where the backend has nothing yet), then the series only the backend knows, in its order.
-function snapshotFromSamples(family: Family, samples: readonly BackendSample[]): SeriesSnapshot[] {
+function snapshotFromSamples(family: Family, backend: string, samples: unknown): SeriesSnapshot[] {
+  checkSamples(family, backend, samples);
   const step = family.width;
   const slots = new Map<string, { labelText: string; numbers: number[]; index: number }>();
   if (family.multiprocessMode !== 'perProcess') {
@@ -162,8 +217,17 @@ export async function collect(registry: CollectorRegistry): Promise<MetricSnapsh
       } catch (error) {
         throw families[members[0]!]!.readError(error);
       }
+      if (!Array.isArray(results)) {
+        throw new BackendError(
+          `reading metric "${families[members[0]!]!.exposedName}" failed: backend ${backendClass.name}'s readMetrics returned ${describeValue(results)} instead of a list per metric`,
+        );
+      }
       members.forEach((familyIndex, j) => {
-        fromBatch[familyIndex] = snapshotFromSamples(families[familyIndex]!, results[j] ?? []);
+        fromBatch[familyIndex] = snapshotFromSamples(
+          families[familyIndex]!,
+          backendClass.name,
+          results[j] ?? [],
+        );
       });
     }),
   );

@@ -1,7 +1,8 @@
 import { describeValue, ExemplarError } from './errors.js';
-import { renderLabelPairs } from './escape.js';
+import { describeLoneSurrogate, loneSurrogateAt, renderLabelPairs } from './escape.js';
 import type { Exemplar, Family } from './family.js';
-import { LABEL_NAME } from './names.js';
+import { isLabelName } from './names.js';
+import { checkOptions } from './options.js';
 
 /** The exemplar part of an observation's options. */
 export interface ExemplarOptions {
@@ -23,9 +24,11 @@ function codePoints(text: string): number {
   return count;
 }
 
+const EXEMPLAR_OPTIONS = { known: ['exemplar', 'exemplarTimestamp'] } as const;
+
 /**
- * Validates an exemplar and stores it as the latest of series `index` of `family` at `slot` (0, or the histogram
- * bucket).
+ * Validates the options of an observation and stores their exemplar, if any, as the latest of series `index` of
+ * `family` at `slot` (0, or the histogram bucket).
  */
 export function recordExemplar(
   family: Family,
@@ -35,7 +38,19 @@ export function recordExemplar(
   options: ExemplarOptions,
 ): void {
   const metric = family.name;
+  checkOptions(
+    `${family.type} "${metric}": ${family.type === 'counter' ? 'inc' : 'observe'}()`,
+    options,
+    EXEMPLAR_OPTIONS,
+    ExemplarError,
+  );
   const labels = options.exemplar;
+  if (labels === undefined) {
+    if (options.exemplarTimestamp !== undefined) {
+      throw new ExemplarError(`metric "${metric}": exemplarTimestamp was given without an exemplar`);
+    }
+    return;
+  }
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
     throw new ExemplarError(
       `metric "${metric}": exemplar must be an object of labels, got ${describeValue(labels)}`,
@@ -45,12 +60,27 @@ export function recordExemplar(
   const values: string[] = [];
   let runes = 0;
   for (const [name, labelValue] of Object.entries(labels)) {
-    if (!LABEL_NAME.test(name)) {
-      throw new ExemplarError(`metric "${metric}": invalid exemplar label name ${describeValue(name)}`);
+    if (!isLabelName(name)) {
+      throw new ExemplarError(
+        `metric "${metric}": invalid exemplar label name ${describeValue(name)}${(name as string).startsWith('__') ? ' (names starting with "__" belong to Prometheus)' : ''}`,
+      );
     }
     if (typeof labelValue !== 'string') {
       throw new ExemplarError(
         `metric "${metric}": exemplar label "${name}" must be a string, got ${describeValue(labelValue)}`,
+      );
+    }
+    const surrogate = loneSurrogateAt(labelValue);
+    if (surrogate >= 0) {
+      throw new ExemplarError(
+        `metric "${metric}": exemplar label "${name}" ${describeLoneSurrogate(labelValue, surrogate)}`,
+      );
+    }
+    // Prometheus (2.42 at least) refuses a whole scrape whose exemplar has a NUL character.
+    const nul = labelValue.indexOf('\0');
+    if (nul >= 0) {
+      throw new ExemplarError(
+        `metric "${metric}": exemplar label "${name}" has a NUL character at index ${nul}, which Prometheus refuses in exemplars`,
       );
     }
     runes += codePoints(name) + codePoints(labelValue);

@@ -2,7 +2,7 @@ import { describeValue, InvalidNameError } from './errors.js';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** What Prometheus accepts as a label name (exemplar labels included). */
-export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Throws unless `name` is a valid Prometheus metric name. `what` says where it came from, for the message. */
 export function validateMetricName(name: unknown, what = 'metric name'): asserts name is string {
@@ -10,6 +10,9 @@ export function validateMetricName(name: unknown, what = 'metric name'): asserts
     throw new InvalidNameError(
       `invalid ${what} ${describeValue(name)}: expected a string matching ${METRIC_NAME.source}`,
     );
+  }
+  if (name.startsWith('__')) {
+    throw new InvalidNameError(`invalid ${what} "${name}": names starting with "__" belong to Prometheus`);
   }
 }
 
