@@ -49,7 +49,8 @@ function exemplarText(exemplar: Exemplar | undefined): string {
   return ` # {${exemplar.labelText}} ${formatValue(exemplar.value)}${timestamp}`;
 }
 
-// A histogram's or summary's `_sum` and `_count`, in the order each format customarily writes them.
+// A histogram's or summary's `_sum` and `_count`, in the order each format customarily writes them. OpenMetrics
+// allows a sum only as a counter: one that is negative or NaN is left out (and the caller decides about `_count`).
 function sumAndCount(
   family: string,
   labelText: string,
@@ -59,6 +60,7 @@ function sumAndCount(
 ): string {
   const labels = braces(labelText);
   const countLine = `${family}_count${labels} ${formatValue(count)}\n`;
+  if (openMetrics && !(sum >= 0)) return countLine;
   const sumLine = `${family}_sum${labels} ${formatValue(sum)}\n`;
   return openMetrics ? countLine + sumLine : sumLine + countLine;
 }
@@ -71,8 +73,11 @@ function sumAndCount(
  *   `jobs` is exposed as `jobs_total`. Nothing about the metric itself changes.
  * - OpenMetrics also escapes `"` in help texts, writes `# UNIT`, shows exemplars (on counters' `_total` and
  *   histograms' `_bucket` samples) and ends with `# EOF`.
- * - a histogram with a negative bucket bound has no `_sum` in OpenMetrics, which allows a sum only where it can
- *   only grow.
+ * - OpenMetrics allows a histogram's or summary's sum only as a counter, and a histogram's `_count` only with its
+ *   `_sum`. So in OpenMetrics a histogram with a negative bucket bound (`-Inf` included) has neither, a histogram
+ *   series whose sum is negative or NaN has neither, and a summary series whose sum is negative or NaN has its
+ *   `_count` only. A histogram's count is its `+Inf` bucket, so nothing is lost but the sum. Prometheus text has
+ *   no such rule and always writes both.
  */
 function render(snapshots: readonly MetricSnapshot[], openMetrics: boolean): string {
   let out = '';
@@ -85,15 +90,16 @@ function render(snapshots: readonly MetricSnapshot[], openMetrics: boolean): str
     if (openMetrics && metric.unit !== undefined) out += `# UNIT ${family} ${metric.unit}\n`;
     if (metric.type === 'histogram') {
       const keys = metric.bucketKeys!;
-      const withSum = !openMetrics || !keys[0]!.startsWith('-');
+      const negativeBuckets = keys[0]!.startsWith('-');
       for (const series of metric.series) {
         const buckets = series.buckets!;
         const exemplars = openMetrics ? series.exemplars : undefined;
         for (let i = 0; i < keys.length; i++) {
           out += `${family}_bucket${withLe(series.labelText, keys[i]!)} ${formatValue(buckets[i]!)}${exemplarText(exemplars?.[i])}\n`;
         }
-        if (withSum) out += sumAndCount(family, series.labelText, series.sum!, series.count!, openMetrics);
-        else out += `${family}_count${braces(series.labelText)} ${formatValue(series.count!)}\n`;
+        if (!openMetrics || (!negativeBuckets && series.sum! >= 0)) {
+          out += sumAndCount(family, series.labelText, series.sum!, series.count!, openMetrics);
+        }
       }
     } else if (metric.type === 'summary') {
       for (const series of metric.series) {
