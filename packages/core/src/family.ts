@@ -11,7 +11,7 @@ import {
   type MultiprocessMode,
   type SeriesDescriptor,
 } from './backend.js';
-import { BackendError } from './errors.js';
+import { BackendError, describeValue, reasonOf } from './errors.js';
 import { renderLabelPairs } from './escape.js';
 
 // A Family is the state that a metric and all of its children share: its identity, its label schema, its
@@ -35,6 +35,23 @@ export interface Exemplar {
   readonly labelText: string;
   readonly value: number;
   readonly timestamp: number | undefined;
+}
+
+/** A stored number that stays in this process: what a series gets when its backend failed to make one. */
+class LocalNumber implements Backend {
+  private value = 0;
+  inc(value: number): void {
+    this.value += value;
+  }
+  dec(value: number): void {
+    this.value -= value;
+  }
+  set(value: number): void {
+    this.value = value;
+  }
+  get(): number {
+    return this.value;
+  }
 }
 
 /** What a backend other than the memory backend is told about a series, made when its instances are made. */
@@ -140,8 +157,12 @@ export class Family {
   private inProcess = false;
   /** The `set` hook of the attached backend, told when a gauge series is set; undefined for most backends. */
   private onSet: ((index: number) => void) | undefined = undefined;
-  /** What the backend's `attach` threw, if it did: the metric's scrapes then fail with it. */
-  private attachError: unknown = undefined;
+  /**
+   * What the backend did wrong, if it did, as the message part after the metric's name: its `attach`, an
+   * instance's constructor or a write threw. Writes never throw for a backend's fault; from then on this metric's
+   * scrapes fail with a {@link BackendError} that gives this reason, since its numbers can no longer be trusted.
+   */
+  private backendFault: { reason: string; cause: unknown } | undefined = undefined;
   /**
    * The numbers as backend instances (`index * width + part`), when the family's backend stores every number
    * itself; a series' instances are made at its first write or read (see `instanceAt`).
@@ -201,7 +222,7 @@ export class Family {
           const hooks = backendClass.attach(backendConfig, new FamilyNumbers(this));
           if (typeof hooks?.set === 'function') this.onSet = hooks.set.bind(hooks);
         } catch (error) {
-          this.attachError = error;
+          this.fault(`failed to attach it: ${reasonOf(error)}`, error);
         }
         this.inProcess = true;
         this.direct = this.onSet === undefined ? 1 : 0;
@@ -229,8 +250,15 @@ export class Family {
    */
   write(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
     const instance = this.instances[position];
-    if (instance !== undefined) instance[operation](value);
-    else this.writeFirst(operation, position, value);
+    if (instance === undefined) this.writeFirst(operation, position, value);
+    else {
+      // A backend must not throw on a write (the contract); one that does must not fail the caller's inc().
+      try {
+        instance[operation](value);
+      } catch (error) {
+        this.fault(`failed a write (${operation}): ${reasonOf(error)}`, error);
+      }
+    }
   }
 
   // A write that is not to an instance made already: binds the family on its first use, writes in process, or
@@ -238,15 +266,31 @@ export class Family {
   private writeFirst(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
     this.bind();
     if (!this.inProcess) {
-      this.instanceAt(position)[operation](value);
+      const instance = this.instanceAt(position);
+      try {
+        instance[operation](value);
+      } catch (error) {
+        this.fault(`failed a write (${operation}): ${reasonOf(error)}`, error);
+      }
     } else if (operation === 'inc') {
       this.numbers[position]! += value;
     } else if (operation === 'dec') {
       this.numbers[position]! -= value;
     } else {
       this.numbers[position] = value;
-      this.onSet?.(Math.floor(position / this.width));
+      if (this.onSet !== undefined) {
+        try {
+          this.onSet(Math.floor(position / this.width));
+        } catch (error) {
+          this.fault(`failed to take a set: ${reasonOf(error)}`, error);
+        }
+      }
     }
+  }
+
+  /** Records the first fault of this family's backend; its scrapes fail with it from then on. */
+  private fault(reason: string, cause: unknown): void {
+    this.backendFault ??= { reason, cause };
   }
 
   /** The backend instance of the number at `position`, made (with its series' others) on first use. */
@@ -261,11 +305,19 @@ export class Family {
     const index = Math.floor(position / this.width);
     const info = new SeriesInfo(this, this.valuesOf(index));
     const parts = this.partNames;
-    if (parts === undefined) {
-      instances[index] = new backendClass(config, info);
-    } else {
-      for (let i = 0; i < parts.length; i++) {
-        instances[index * parts.length + i] = new backendClass(config, info, parts[i]);
+    const width = this.width;
+    for (let i = 0; i < width; i++) {
+      // A constructor that throws must not fail the write that made it: the series keeps its numbers in this
+      // process, and the metric's scrapes report the fault.
+      try {
+        instances[index * width + i] =
+          parts === undefined ? new backendClass(config, info) : new backendClass(config, info, parts[i]);
+      } catch (error) {
+        this.fault(
+          `failed to make the store of series ${JSON.stringify(info.labels)}${parts === undefined ? '' : ` (${parts[i]})`}: ${reasonOf(error)}`,
+          error,
+        );
+        instances[index * width + i] = new LocalNumber();
       }
     }
     return instances[position]!;
@@ -280,23 +332,34 @@ export class Family {
     this.checkBound();
     if (this.inProcess) return this.numbers;
     const raw = new Array<number | Promise<number>>(this.count * this.width);
+    let values: readonly unknown[];
     try {
       for (let i = 0; i < raw.length; i++) raw[i] = this.instanceAt(i).get();
-      if (raw.every((value) => typeof value === 'number')) return raw as number[];
-      return await Promise.all(raw);
+      values = raw.every((value) => typeof value === 'number') ? raw : await Promise.all(raw);
     } catch (error) {
       throw this.readError(error);
     }
+    // The instances were made above if they were not yet: a constructor that failed is reported here.
+    this.checkBound();
+    const wrong = values.findIndex((value) => typeof value !== 'number');
+    if (wrong >= 0) {
+      throw new BackendError(
+        `reading metric "${this.exposedName}" failed: backend ${this.binding!.backendClass.name}'s get() returned ${describeValue(values[wrong])}, not a number`,
+      );
+    }
+    return values as number[];
   }
 
   /** Binds the family (a scrape reads it); throws a {@link BackendError} if its backend failed to attach it. */
   checkBound(): LoadedBackend {
     const binding = this.bind();
-    if (this.attachError !== undefined) {
-      const reason = this.attachError instanceof Error ? this.attachError.message : String(this.attachError);
+    const fault = this.backendFault;
+    if (fault !== undefined) {
       throw new BackendError(
-        `metric "${this.exposedName}": backend ${binding.backendClass.name} failed to attach it: ${reason}`,
-        { cause: this.attachError },
+        `metric "${this.exposedName}": backend ${binding.backendClass.name} ${fault.reason}`,
+        {
+          cause: fault.cause,
+        },
       );
     }
     return binding;
@@ -305,8 +368,9 @@ export class Family {
   /** A failed read of this family's backend as a {@link BackendError} that names the metric. */
   readError(error: unknown): BackendError {
     if (error instanceof BackendError) return error;
-    const reason = error instanceof Error ? error.message : String(error);
-    return new BackendError(`reading metric "${this.exposedName}" failed: ${reason}`, { cause: error });
+    return new BackendError(`reading metric "${this.exposedName}" failed: ${reasonOf(error)}`, {
+      cause: error,
+    });
   }
 
   /**
