@@ -1,10 +1,11 @@
 import { collect, type MetricSnapshot } from './collect.js';
-import { describeValue, PytheusError } from './errors.js';
+import { describeValue, InvalidArgumentError } from './errors.js';
 import { escapeHelp, escapeOpenMetricsHelp, formatValue } from './escape.js';
 import type { Exemplar } from './family.js';
 import { counterFamily } from './names.js';
 import type { Format } from './negotiate.js';
-import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
+import { checkOptions } from './options.js';
+import { type CollectorRegistry, getDefaultRegistry, isRegistry } from './registry.js';
 
 /** Options of {@link generateMetrics}. */
 export interface GenerateOptions {
@@ -23,17 +24,25 @@ export interface GenerateOptions {
  */
 export async function generateMetrics(
   registry?: CollectorRegistry,
-  options: GenerateOptions = {},
+  options?: GenerateOptions,
 ): Promise<string> {
-  const format = options.format ?? 'prometheus';
+  if (registry !== undefined && !isRegistry(registry)) {
+    throw new InvalidArgumentError(
+      `generateMetrics: registry must be a CollectorRegistry (or undefined for the default registry), got ${describeValue(registry)}`,
+    );
+  }
+  checkOptions('generateMetrics', options, GENERATE_OPTIONS);
+  const format = options?.format ?? 'prometheus';
   if (format !== 'prometheus' && format !== 'openmetrics') {
-    throw new PytheusError(
+    throw new InvalidArgumentError(
       `generateMetrics: format must be "prometheus" or "openmetrics", got ${describeValue(format)}`,
     );
   }
   const snapshots = await collect(registry ?? getDefaultRegistry());
   return render(snapshots, format === 'openmetrics');
 }
+
+const GENERATE_OPTIONS = { known: ['format'] } as const;
 
 function braces(labelText: string): string {
   return labelText === '' ? '' : `{${labelText}}`;

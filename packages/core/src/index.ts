@@ -12,12 +12,14 @@ export {
   type MetricType,
   type MultiprocessMode,
 } from './backend.js';
-export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from './buckets.js';
+export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets, MAX_BUCKETS } from './buckets.js';
 export { Counter, type CounterOptions } from './counter.js';
 export {
   BackendError,
+  CollectorError,
   DuplicateMetricError,
   ExemplarError,
+  InvalidArgumentError,
   InvalidBucketsError,
   InvalidNameError,
   InvalidValueError,

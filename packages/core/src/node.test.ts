@@ -156,6 +156,8 @@ describe('metricsHandler on a real server', () => {
     const reply = await fetchRaw(failingPort, { accept: PROMETHEUS_2_42, 'accept-encoding': 'gzip' });
     expect(reply.status).toBe(503);
     expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(reply.body.toString('utf8')).toBe('metrics unavailable: queue unreachable\n');
+    expect(reply.body.toString('utf8')).toBe(
+      'metrics unavailable: collector Object: collect() failed: queue unreachable\n',
+    );
   });
 });

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { describeValue, InvalidArgumentError, reasonOf } from './errors.js';
 import { generateMetrics } from './exposition.js';
 import { acceptsGzip, negotiate } from './negotiate.js';
-import type { CollectorRegistry } from './registry.js';
+import { checkOptions } from './options.js';
+import { type CollectorRegistry, isRegistry } from './registry.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -29,6 +31,13 @@ export interface MetricsHandlerOptions {
 export function metricsHandler(
   options: MetricsHandlerOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  // Checked here, once: a bad option found at the first scrape would answer 503 to every scrape.
+  checkOptions('metricsHandler', options, { known: ['registry'] });
+  if (options.registry !== undefined && !isRegistry(options.registry)) {
+    throw new InvalidArgumentError(
+      `metricsHandler: registry must be a CollectorRegistry (or absent for the default registry), got ${describeValue(options.registry)}`,
+    );
+  }
   return async (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
@@ -40,7 +49,7 @@ export function metricsHandler(
     try {
       body = Buffer.from(await generateMetrics(options.registry, { format }), 'utf8');
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = reasonOf(error);
       response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       response.end(`metrics unavailable: ${reason}\n`);
       return;
