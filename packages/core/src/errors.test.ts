@@ -8,6 +8,7 @@ import {
   exponentialBuckets,
   Gauge,
   Histogram,
+  InvalidArgumentError,
   InvalidBucketsError,
   InvalidNameError,
   InvalidValueError,
@@ -55,8 +56,8 @@ const cases: Case[] = [
   [
     'help not a string',
     (registry) => new Gauge('g', undefined as never, { registry }),
-    PytheusError,
-    'metric "g": help text must be a string, got undefined',
+    InvalidArgumentError,
+    'gauge "g": help text must be a string, got undefined',
   ],
   [
     'label name with a dot',
@@ -190,7 +191,7 @@ const cases: Case[] = [
   [
     'a bad gauge multiprocess mode',
     (registry) => new Gauge('g', 'h', { registry, multiprocessMode: 'sum' as never }),
-    PytheusError,
+    InvalidArgumentError,
     'gauge "g": multiprocessMode must be "shared" or "perProcess", got "sum"',
   ],
   [

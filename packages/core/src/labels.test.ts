@@ -232,6 +232,34 @@ describe('label values', () => {
     for (const [i, line] of lines.entries()) expect(line.endsWith(` ${i + 1}`)).toBe(true);
   });
 
+  it('refuses lone surrogates, which UTF-8 would turn into one U+FFFD: two values would be one series', async () => {
+    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['a'] });
+    counter.labels({ a: '\uFFFD' }).inc();
+    counter.labels({ a: '🚀' }).inc(); // a surrogate pair is one code point, and fine
+    for (const lone of ['\uD800', '\uDC00', 'x\uD83D']) {
+      expect(() => counter.labels({ a: lone })).toThrow(LabelError);
+    }
+    expect(() => counter.labels({ a: '\uDC00' })).toThrow(
+      'metric "c_total": label "a" has a lone UTF-16 surrogate (U+DC00) at index 0, which UTF-8 cannot carry',
+    );
+    expect(await generateMetrics(registry)).toBe(
+      '# HELP c_total c\n# TYPE c_total counter\nc_total{a="\uFFFD"} 1\nc_total{a="🚀"} 1\n',
+    );
+  });
+
+  it('reads own properties only, on both paths: an inherited label value is refused, found or not', () => {
+    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['a'] });
+    counter.labels({ a: 'x' }).inc();
+    for (const inherited of [Object.create({ a: 'x' }), Object.create({ a: 'new' })]) {
+      expect(() => counter.labels(inherited)).toThrow(
+        'metric "c_total": label "a" is inherited by the object given to labels(), not its own property',
+      );
+    }
+    // Another prototype with own values is fine: a class instance, an object without a prototype.
+    const own = Object.assign(Object.create(null), { a: 'x' });
+    expect(counter.labels(own)).toBe(counter.labels({ a: 'x' }));
+  });
+
   it('a child shares the parent series counts with labels given at any depth', async () => {
     const histogram = new Histogram('h_seconds', 'h', { registry, requiredLabels: ['a', 'b'], buckets: [1] });
     const partial = histogram.labels({ a: '1' });

@@ -1,8 +1,16 @@
 import type { MetricType, MultiprocessMode } from './backend.js';
-import { describeValue, InvalidNameError, LabelError, MissingLabelsError, PytheusError } from './errors.js';
+import {
+  describeValue,
+  InvalidArgumentError,
+  InvalidNameError,
+  LabelError,
+  MissingLabelsError,
+} from './errors.js';
+import { describeLoneSurrogate, loneSurrogateAt } from './escape.js';
 import { Family, type LabelTree, type SeriesHandle } from './family.js';
 import { counterFamily, validateLabelName, validateMetricName } from './names.js';
-import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
+import { checkOptions } from './options.js';
+import { type CollectorRegistry, getDefaultRegistry, isRegistry } from './registry.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
 /** Label values by label name. Values are strings; a number or anything else is a {@link LabelError}. */
@@ -23,8 +31,20 @@ export interface MetricOptions<L extends string = string> {
   unit?: string;
 }
 
+// The option keys every metric takes. `multiprocessMode` is read by the metric types that use it.
+const METRIC_OPTIONS: readonly string[] = [
+  'requiredLabels',
+  'defaultLabels',
+  'registry',
+  'unit',
+  'multiprocessMode',
+];
+const HISTOGRAM_ONLY = { buckets: 'only histograms take buckets' };
+
 /** @internal What a metric type adds to the common construction. */
 export interface FamilyExtras {
+  /** Option keys this metric type takes besides the common ones. */
+  optionKeys?: readonly string[];
   reservedLabels?: readonly string[];
   buckets?: readonly number[];
   multiprocessMode?: MultiprocessMode;
@@ -60,16 +80,25 @@ export abstract class Metric<L extends string = string> {
   ) {
     // Everything is validated before anything is registered, so a bad metric leaves nothing behind.
     validateMetricName(name);
+    const where = `${type} "${name}"`;
+    checkOptions(where, options, {
+      known: extras.optionKeys === undefined ? METRIC_OPTIONS : [...METRIC_OPTIONS, ...extras.optionKeys],
+      elsewhere: type === 'histogram' ? undefined : HISTOGRAM_ONLY,
+    });
     if (typeof help !== 'string') {
-      throw new PytheusError(`metric "${name}": help text must be a string, got ${describeValue(help)}`);
+      throw new InvalidArgumentError(`${where}: help text must be a string, got ${describeValue(help)}`);
     }
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new PytheusError(`metric "${name}": options must be an object, got ${describeValue(options)}`);
+    const helpSurrogate = loneSurrogateAt(help);
+    if (helpSurrogate >= 0) {
+      throw new InvalidArgumentError(`${where}: help text ${describeLoneSurrogate(help, helpSurrogate)}`);
     }
-    const labelNames = [...(options?.requiredLabels ?? [])] as string[];
-    if (options?.requiredLabels !== undefined && !Array.isArray(options.requiredLabels)) {
-      throw new LabelError(`metric "${name}": requiredLabels must be an array of label names`);
+    const required = options?.requiredLabels;
+    if (required !== undefined && !Array.isArray(required)) {
+      throw new LabelError(
+        `${where}: requiredLabels must be an array of label names, got ${describeValue(required)}`,
+      );
     }
+    const labelNames = Array.from(required ?? [], (label) => label as string);
     const seen = new Set<string>();
     for (const label of labelNames) {
       validateLabelName(name, label, extras.reservedLabels);
@@ -79,8 +108,10 @@ export abstract class Metric<L extends string = string> {
     const values: (string | undefined)[] = labelNames.map(() => undefined);
     const defaults = options?.defaultLabels;
     if (defaults !== undefined) {
-      if (typeof defaults !== 'object' || defaults === null) {
-        throw new LabelError(`metric "${name}": defaultLabels must be an object of label values`);
+      if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
+        throw new LabelError(
+          `metric "${name}": defaultLabels must be an object of label values, got ${describeValue(defaults)}`,
+        );
       }
       for (const [label, value] of Object.entries(defaults)) {
         const index = labelNames.indexOf(label);
@@ -89,11 +120,7 @@ export abstract class Metric<L extends string = string> {
             `metric "${name}": default label "${label}" is not a required label (required: ${listLabels(labelNames)})`,
           );
         }
-        if (typeof value !== 'string') {
-          throw new LabelError(
-            `metric "${name}": default label "${label}" must be a string, got ${describeValue(value)}`,
-          );
-        }
+        checkLabelValue(name, label, value, 'default label');
         values[index] = value;
       }
     }
@@ -110,9 +137,9 @@ export abstract class Metric<L extends string = string> {
       }
     }
     const registry = options?.registry === undefined ? getDefaultRegistry() : options.registry;
-    if (registry !== null && typeof registry?.register !== 'function') {
-      throw new PytheusError(
-        `metric "${name}": registry must be a CollectorRegistry or null, got ${describeValue(registry)}`,
+    if (registry !== null && !isRegistry(registry)) {
+      throw new InvalidArgumentError(
+        `${where}: registry must be a CollectorRegistry or null, got ${describeValue(registry)}`,
       );
     }
     const exposedName = registry ? registry.exposedName(name) : name;
@@ -198,7 +225,15 @@ export abstract class Metric<L extends string = string> {
   labels(values: LabelValues<L>): this {
     const family = this._family;
     const names = family.labelNames;
-    if (names.length === 0 || typeof values !== 'object' || values === null) return this._labelsSlow(values);
+    // An object that is not a plain literal (another prototype, which for-in would read too) takes the slow path.
+    if (
+      names.length === 0 ||
+      typeof values !== 'object' ||
+      values === null ||
+      Object.getPrototypeOf(values) !== Object.prototype
+    ) {
+      return this._labelsSlow(values);
+    }
     const fixed = this._fixedValues();
     // Fast path: walk the tree of cached children while reading the given values in their own order, which is
     // the declared order in nearly every call; a label not given takes its value set before. A for-in loop
@@ -236,6 +271,15 @@ export abstract class Metric<L extends string = string> {
       );
     }
     const values = this._fixedValues().slice();
+    // Own properties are the label values. One that is inherited would be read by the fast path's for-in but
+    // not here, so it is refused rather than read by one path and ignored by the other.
+    for (const label in given) {
+      if (!Object.hasOwn(given, label) && family.labelIndex.has(label)) {
+        throw new LabelError(
+          `metric "${family.name}": label "${label}" is inherited by the object given to labels(), not its own property; pass a plain object`,
+        );
+      }
+    }
     for (const label of Object.keys(given)) {
       const index = family.labelIndex.get(label);
       if (index === undefined) {
@@ -244,11 +288,7 @@ export abstract class Metric<L extends string = string> {
         );
       }
       const value = (given as Record<string, unknown>)[label];
-      if (typeof value !== 'string') {
-        throw new LabelError(
-          `metric "${family.name}": label "${label}" must be a string, got ${describeValue(value)}`,
-        );
-      }
+      checkLabelValue(family.name, label, value, 'label');
       values[index] = value;
     }
     if (values.every((value) => value !== undefined)) return this._leaf(values as string[]);
@@ -395,6 +435,24 @@ function leafOf(family: Family, Child: ChildConstructor, values: readonly string
     node.set(last, leaf);
   }
   return leaf;
+}
+
+/** Throws a {@link LabelError} unless `value` is a string that UTF-8 can carry. `what`: "label", "default label". */
+function checkLabelValue(
+  metric: string,
+  label: string,
+  value: unknown,
+  what: string,
+): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new LabelError(
+      `metric "${metric}": ${what} "${label}" must be a string, got ${describeValue(value)}`,
+    );
+  }
+  const at = loneSurrogateAt(value);
+  if (at >= 0) {
+    throw new LabelError(`metric "${metric}": ${what} "${label}" ${describeLoneSurrogate(value, at)}`);
+  }
 }
 
 function listLabels(names: readonly string[]): string {
