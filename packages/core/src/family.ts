@@ -13,6 +13,7 @@ import {
 } from './backend.js';
 import { BackendError, describeValue, reasonOf } from './errors.js';
 import { renderLabelPairs } from './escape.js';
+import { callQuietly, SERIES_OVERFLOW_VALUE, SERIES_REFUSED_NAME } from './series-limit.js';
 
 // A Family is the state that a metric and all of its children share: its identity, its label schema, its
 // backend binding, and its series. Users never see it; they hold Metric objects that point at it.
@@ -35,6 +36,21 @@ export interface Exemplar {
   readonly labelText: string;
   readonly value: number;
   readonly timestamp: number | undefined;
+}
+
+/** What a registry asks a family with a series limit to tell it: a label set refused, and the first refusal. */
+export interface SeriesLimitHooks {
+  /** Counts one refused label set (the registry's `pytheus_series_refused_total{metric}`). */
+  refused(): void;
+  /** Told once, at the first refusal, with the metric; a console warning when absent. */
+  onLimit: ((metric: object) => void) | undefined;
+}
+
+// How the first refusal is reported when no one asked to hear of it.
+function warnOfLimit(family: Family, counted: boolean): void {
+  (globalThis as { console?: { warn?(message: string): void } }).console?.warn?.(
+    `pytheus: metric "${family.exposedName}" reached its limit of ${family.maxSeries} series; new label sets count into its overflow series, whose every label is "${SERIES_OVERFLOW_VALUE}"${counted ? ` (counted in ${SERIES_REFUSED_NAME})` : ''}`,
+  );
 }
 
 /** A stored number that stays in this process: what a series gets when its backend failed to make one. */
@@ -175,6 +191,12 @@ export class Family {
   /** The metric object that the constructor returned, and its label values (defaults, or undefined). */
   root: object | undefined = undefined;
   rootValues: readonly (string | undefined)[] = [];
+  /** The series that label sets past `maxSeries` count into, made at the first refusal. */
+  overflow: SeriesHandle | undefined = undefined;
+  /** How many label sets were refused a series of their own (counted into `overflow`). */
+  refused = 0;
+  /** Set by the registry that holds a metric with a series limit. */
+  limitHooks: SeriesLimitHooks | undefined = undefined;
   /** Escaped `a="1",b="2"` of each series, by index: rendered at a series' first scrape and kept. */
   private readonly labelTexts: string[] = [];
   /** Label values by series index, built only when something asks for a child's values. */
@@ -194,6 +216,8 @@ export class Family {
     readonly bucketLabel: (bound: number) => string,
     /** Values kept in this process whatever backend is loaded: metrics created with `registry: null`. */
     readonly processOnly: boolean,
+    /** The most series this family keeps before new label sets count into `overflow`; Infinity for no limit. */
+    readonly maxSeries: number,
   ) {
     this.labelIndex = new Map(labelNames.map((name, i) => [name, i]));
     this.bucketKeys = buckets?.map(bucketLabel);
@@ -291,6 +315,19 @@ export class Family {
   /** Records the first fault of this family's backend; its scrapes fail with it from then on. */
   private fault(reason: string, cause: unknown): void {
     this.backendFault ??= { reason, cause };
+  }
+
+  /**
+   * Counts a label set refused a series of its own (past `maxSeries`) and tells the registry, which is told the
+   * first time too; with no registry, the first refusal is a console warning.
+   */
+  refuse(): void {
+    const hooks = this.limitHooks;
+    callQuietly(hooks?.refused);
+    if (this.refused++ === 0) {
+      if (hooks?.onLimit === undefined) warnOfLimit(this, hooks !== undefined);
+      else callQuietly(hooks.onLimit, this.root!);
+    }
   }
 
   /** The backend instance of the number at `position`, made (with its series' others) on first use. */

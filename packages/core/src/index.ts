@@ -41,5 +41,6 @@ export {
   type RegistryOptions,
   setDefaultRegistry,
 } from './registry.js';
+export { LabelValueLimit, SERIES_OVERFLOW_VALUE, SERIES_REFUSED_NAME } from './series-limit.js';
 export { Summary, type SummaryOptions } from './summary.js';
 export type { ErrorClass, MethodDecorator, Timer, Tracker } from './timing.js';

@@ -10,7 +10,8 @@ import { describeLoneSurrogate, loneSurrogateAt } from './escape.js';
 import { Family, type LabelTree, type SeriesHandle } from './family.js';
 import { counterFamily, validateLabelName, validateMetricName } from './names.js';
 import { checkOptions } from './options.js';
-import { type CollectorRegistry, getDefaultRegistry, isRegistry } from './registry.js';
+import { type CollectorRegistry, getDefaultRegistry, isRegistry, provideRefusedCounter } from './registry.js';
+import { checkMaxSeries, SERIES_OVERFLOW_VALUE } from './series-limit.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
 /** Label values by label name. Values are strings; a number or anything else is a {@link LabelError}. */
@@ -29,6 +30,12 @@ export interface MetricOptions<L extends string = string> {
   registry?: CollectorRegistry | null;
   /** The unit, such as `seconds` or `bytes`, exposed as `# UNIT` in OpenMetrics; the name must end with it. */
   unit?: string;
+  /**
+   * The most series (label sets) this metric keeps; default: the registry's `maxSeries`, or no limit. Past it, a
+   * new label set counts into one overflow series whose every label is {@link SERIES_OVERFLOW_VALUE}, and the
+   * registry's `pytheus_series_refused_total{metric="..."}` grows; see {@link RegistryOptions.onSeriesLimit}.
+   */
+  maxSeries?: number;
 }
 
 // The option keys every metric takes. `multiprocessMode` is read by the metric types that use it.
@@ -37,6 +44,7 @@ const METRIC_OPTIONS: readonly string[] = [
   'defaultLabels',
   'registry',
   'unit',
+  'maxSeries',
   'multiprocessMode',
 ];
 const HISTOGRAM_ONLY = { buckets: 'only histograms take buckets' };
@@ -142,6 +150,11 @@ export abstract class Metric<L extends string = string> {
         `${where}: registry must be a CollectorRegistry or null, got ${describeValue(registry)}`,
       );
     }
+    const maxSeries =
+      options?.maxSeries !== undefined
+        ? options.maxSeries
+        : (registry?.maxSeries ?? Number.POSITIVE_INFINITY);
+    checkMaxSeries(where, maxSeries);
     const exposedName = registry ? registry.exposedName(name) : name;
     const family = new Family(
       type,
@@ -154,6 +167,7 @@ export abstract class Metric<L extends string = string> {
       extras.multiprocessMode,
       extras.bucketLabel ?? NO_BUCKET_LABEL,
       registry === null,
+      maxSeries,
     );
     // The metric object is made by the same constructor as its children rather than being `this`: all of them
     // then share one shape, and the methods they share stay monomorphic (V8 would see two maps at every write).
@@ -416,25 +430,50 @@ function childConstructor(family: Family, prototype: object): ChildConstructor {
   return Child;
 }
 
-// The fully labelled child for `values` in `family`'s tree, made with its series on first use.
-function leafOf(family: Family, Child: ChildConstructor, values: readonly string[]): Metric & SeriesHandle {
-  const names = family.labelNames;
+// The fully labelled child for `values` in `family`'s tree, made with its series on first use. A family at its
+// series limit makes no new series (nor any tree node on the way to one): the label set counts into the overflow
+// series instead, which is the series whose every label is SERIES_OVERFLOW_VALUE.
+function leafOf(
+  family: Family,
+  Child: ChildConstructor,
+  values: readonly string[],
+  limited = true,
+): Metric & SeriesHandle {
+  const last = family.labelNames.length - 1;
   let node = family.tree;
-  for (let i = 0; i < names.length - 1; i++) {
-    let next = node.get(values[i]!) as LabelTree | undefined;
-    if (next === undefined) {
-      next = new Map();
-      node.set(values[i]!, next);
-    }
+  let level = 0;
+  for (; level < last; level++) {
+    const next = node.get(values[level]!) as LabelTree | undefined;
+    if (next === undefined) break;
     node = next;
   }
-  const last = values[names.length - 1]!;
-  let leaf = node.get(last) as (Metric & SeriesHandle) | undefined;
-  if (leaf === undefined) {
-    leaf = new Child(family, family.addSeries(values), null);
-    node.set(last, leaf);
+  if (level === last) {
+    const leaf = node.get(values[last]!) as (Metric & SeriesHandle) | undefined;
+    if (leaf !== undefined) return leaf;
   }
+  // The one compare that the series limit costs, and only when a series is made.
+  if (family.count >= family.maxSeries && limited) return overflowOf(family, Child);
+  for (; level < last; level++) {
+    const next: LabelTree = new Map();
+    node.set(values[level]!, next);
+    node = next;
+  }
+  const leaf = new Child(family, family.addSeries(values), null);
+  node.set(values[last]!, leaf);
   return leaf;
+}
+
+// The overflow series of a family at its limit, made (past the limit) at the first refusal.
+function overflowOf(family: Family, Child: ChildConstructor): Metric & SeriesHandle {
+  family.refuse();
+  // The markers' series may exist already (someone sent those values): then it is the overflow series.
+  family.overflow ??= leafOf(
+    family,
+    Child,
+    family.labelNames.map(() => SERIES_OVERFLOW_VALUE),
+    false,
+  );
+  return family.overflow as Metric & SeriesHandle;
 }
 
 /** Throws a {@link LabelError} unless `value` is a string that UTF-8 can carry. `what`: "label", "default label". */
@@ -458,3 +497,25 @@ function checkLabelValue(
 function listLabels(names: readonly string[]): string {
   return names.length === 0 ? 'none' : names.map((name) => `"${name}"`).join(', ');
 }
+
+/**
+ * The counter of label sets that metrics at their series limit refused (`pytheus_series_refused_total{metric}`),
+ * one per registry, made by the registry with its first limited metric. Only core writes to it.
+ */
+class SeriesRefusedCounter extends Metric<'metric'> {
+  constructor(registry: CollectorRegistry, name: string) {
+    super(
+      'counter',
+      name,
+      'Label sets that metrics at their series limit (maxSeries) counted into their overflow series instead of a series of their own.',
+      { registry, requiredLabels: ['metric'], maxSeries: Number.POSITIVE_INFINITY },
+    );
+  }
+
+  /** @internal Counts one refused label set. */
+  inc(): void {
+    this._family.write('inc', this._index, 1);
+  }
+}
+
+provideRefusedCounter((registry, name) => new SeriesRefusedCounter(registry, name));

@@ -9,6 +9,7 @@ import { type Family, familyOf, isMetricObject } from './family.js';
 import type { Metric } from './metric.js';
 import { counterFamily, validateMetricName } from './names.js';
 import { checkOptions } from './options.js';
+import { checkLimitHook, checkMaxSeries, SERIES_REFUSED_NAME } from './series-limit.js';
 import { sharedState } from './state.js';
 
 /** What a custom collector's `collect()` may return: metrics, sync or async, as a list or a generator. */
@@ -43,9 +44,28 @@ export interface Collector {
 export interface RegistryOptions {
   /** Put in front of every metric name, joined with `_`: prefix `app` exposes `requests_total` as `app_requests_total`. */
   prefix?: string;
+  /**
+   * The series limit of the metrics created in this registry that give none of their own (see
+   * `MetricOptions.maxSeries`); default: no limit.
+   */
+  maxSeries?: number;
+  /**
+   * Told once per metric, when the metric first reaches its series limit and a new label set goes to its
+   * overflow series; errors it throws are ignored. Default: a `console.warn`.
+   */
+  onSeriesLimit?: (metric: Metric) => void;
 }
 
-const REGISTRY_OPTIONS = { known: ['prefix'] } as const;
+const REGISTRY_OPTIONS = { known: ['prefix', 'maxSeries', 'onSeriesLimit'] } as const;
+
+// How a registry makes its counter of refused label sets: a metric class, which lives in metric.ts (this module
+// cannot import it: metric.ts imports this one); metric.ts provides it when it loads, before any metric exists.
+let makeRefusedCounter: ((registry: CollectorRegistry, name: string) => Metric) | undefined;
+
+/** @internal Called once by metric.ts. */
+export function provideRefusedCounter(make: (registry: CollectorRegistry, name: string) => Metric): void {
+  makeRefusedCounter = make;
+}
 
 /**
  * Names a metric of this family claims in the exposition, so that no two metrics' samples can collide: its
@@ -92,11 +112,17 @@ export function isRegistry(value: unknown): value is CollectorRegistry {
  */
 export class CollectorRegistry {
   readonly prefix: string | undefined;
+  /** The series limit of metrics created here that give none: `Infinity` for none. */
+  readonly maxSeries: number;
+  private readonly onSeriesLimit: ((metric: Metric) => void) | undefined;
   private readonly collectors: (Metric | Collector)[] = [];
   /** Exposed names (and the sample names they imply) to the metric that holds them. */
   private readonly names = new Map<string, Metric>();
   /** Names that registered collectors say they yield (`describe()`), to the collector. */
   private readonly described = new Map<string, Collector>();
+  /** The counter of label sets refused by metrics at their series limit, made with the first limited metric. */
+  private refusedCounter: Metric | undefined = undefined;
+  private makingRefusedCounter = false;
 
   constructor(options?: RegistryOptions) {
     if (typeof options === 'string') {
@@ -107,7 +133,12 @@ export class CollectorRegistry {
     checkOptions('CollectorRegistry', options, REGISTRY_OPTIONS);
     const prefix = options?.prefix;
     if (prefix !== undefined && prefix !== '') validateMetricName(prefix, 'registry prefix');
+    const maxSeries = options?.maxSeries === undefined ? Number.POSITIVE_INFINITY : options.maxSeries;
+    checkMaxSeries('CollectorRegistry', maxSeries);
+    checkLimitHook('CollectorRegistry', options?.onSeriesLimit);
     this.prefix = prefix || undefined;
+    this.maxSeries = maxSeries;
+    this.onSeriesLimit = options?.onSeriesLimit;
   }
 
   /** The name a metric called `name` is exposed under here. */
@@ -127,6 +158,9 @@ export class CollectorRegistry {
       const family = familyOf(collector);
       const exposed = this.exposedName(family.name);
       const claims = claimedNames(family.type, exposed);
+      const reserved = this.makingRefusedCounter
+        ? []
+        : claimedNames('counter', this.exposedName(SERIES_REFUSED_NAME));
       for (const claim of claims) {
         const holder = this.names.get(claim);
         if (holder !== undefined) {
@@ -140,10 +174,23 @@ export class CollectorRegistry {
             `metric "${exposed}": the name "${claim}" is taken by collector ${describeCollector(describer)}, which yields it`,
           );
         }
+        if (reserved.includes(claim)) {
+          throw new DuplicateMetricError(
+            `metric "${exposed}": the name "${claim}" is reserved for the counter of label sets refused by metrics at their series limit`,
+          );
+        }
       }
       // Nothing is changed before every check has passed, so a refused metric leaves nothing behind.
       for (const claim of claims) this.names.set(claim, collector);
       this.collectors.push(collector);
+      // The refused counter follows the first limited metric; its names are reserved, so it cannot clash.
+      if (family.maxSeries !== Number.POSITIVE_INFINITY && !this.makingRefusedCounter) {
+        const refused = this.refusedSeries(exposed);
+        family.limitHooks = {
+          refused: () => refused.inc(),
+          onLimit: this.onSeriesLimit as ((metric: object) => void) | undefined,
+        };
+      }
       return;
     } else if (typeof (collector as Collector | undefined)?.collect === 'function') {
       const names = describedNames(collector);
@@ -163,6 +210,20 @@ export class CollectorRegistry {
         `register() takes a metric or a collector with a collect() method, got ${describeValue(collector)}`,
       );
     }
+  }
+
+  // The series of the refused-label-sets counter for the metric exposed as `exposed`: the counter is made with
+  // the first limited metric (registered here like any metric, so that it is exposed), the series at 0.
+  private refusedSeries(exposed: string): { inc(): void } {
+    if (this.refusedCounter === undefined) {
+      this.makingRefusedCounter = true;
+      try {
+        this.refusedCounter = makeRefusedCounter!(this, SERIES_REFUSED_NAME);
+      } finally {
+        this.makingRefusedCounter = false;
+      }
+    }
+    return this.refusedCounter.labels({ metric: exposed }) as unknown as { inc(): void };
   }
 
   /** Removes a metric or collector; returns whether it was registered. */
