@@ -247,17 +247,19 @@ describe('label values', () => {
     );
   });
 
-  it('reads own properties only, on both paths: an inherited label value is refused, found or not', () => {
-    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['a'] });
-    counter.labels({ a: 'x' }).inc();
-    for (const inherited of [Object.create({ a: 'x' }), Object.create({ a: 'new' })]) {
-      expect(() => counter.labels(inherited)).toThrow(
-        'metric "c_total": label "a" is inherited by the object given to labels(), not its own property',
-      );
-    }
-    // Another prototype with own values is fine: a class instance, an object without a prototype.
-    const own = Object.assign(Object.create(null), { a: 'x' });
-    expect(counter.labels(own)).toBe(counter.labels({ a: 'x' }));
+  it('reads the same values on both paths, inherited enumerable ones too, whether the series exists or not', async () => {
+    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['a', 'b'] });
+    const found = counter.labels({ a: 'x', b: 'y' });
+    // The fast path (series found) and the slow path (series made) read an object alike.
+    expect(counter.labels(Object.assign(Object.create({ a: 'x' }), { b: 'y' }))).toBe(found);
+    const made = counter.labels(Object.assign(Object.create({ a: 'new' }), { b: 'y' }));
+    expect(made.labelValues).toEqual({ a: 'new', b: 'y' });
+    expect(counter.labels(Object.assign(Object.create({ a: 'new' }), { b: 'y' }))).toBe(made);
+    // An inherited property that is not a label is ignored; an own one is an error.
+    expect(counter.labels(Object.assign(Object.create({ extra: '1' }), { a: 'x', b: 'y' }))).toBe(found);
+    expect(() => counter.labels({ a: 'x', b: 'y', extra: '1' } as never)).toThrow(LabelError);
+    // Objects without a prototype, and class instances, have own values.
+    expect(counter.labels(Object.assign(Object.create(null), { a: 'x', b: 'y' }))).toBe(found);
   });
 
   it('a child shares the parent series counts with labels given at any depth', async () => {

@@ -239,15 +239,7 @@ export abstract class Metric<L extends string = string> {
   labels(values: LabelValues<L>): this {
     const family = this._family;
     const names = family.labelNames;
-    // An object that is not a plain literal (another prototype, which for-in would read too) takes the slow path.
-    if (
-      names.length === 0 ||
-      typeof values !== 'object' ||
-      values === null ||
-      Object.getPrototypeOf(values) !== Object.prototype
-    ) {
-      return this._labelsSlow(values);
-    }
+    if (names.length === 0 || typeof values !== 'object' || values === null) return this._labelsSlow(values);
     const fixed = this._fixedValues();
     // Fast path: walk the tree of cached children while reading the given values in their own order, which is
     // the declared order in nearly every call; a label not given takes its value set before. A for-in loop
@@ -285,18 +277,13 @@ export abstract class Metric<L extends string = string> {
       );
     }
     const values = this._fixedValues().slice();
-    // Own properties are the label values. One that is inherited would be read by the fast path's for-in but
-    // not here, so it is refused rather than read by one path and ignored by the other.
+    // The label values are the object's enumerable properties, inherited ones too, as the fast path's for-in
+    // reads them: both paths give one answer for any object. An inherited property that is no label is ignored
+    // (something added to Object.prototype must not break every call); an own one is an error.
     for (const label in given) {
-      if (!Object.hasOwn(given, label) && family.labelIndex.has(label)) {
-        throw new LabelError(
-          `metric "${family.name}": label "${label}" is inherited by the object given to labels(), not its own property; pass a plain object`,
-        );
-      }
-    }
-    for (const label of Object.keys(given)) {
       const index = family.labelIndex.get(label);
       if (index === undefined) {
+        if (!Object.hasOwn(given, label)) continue;
         throw new LabelError(
           `metric "${family.name}": unknown label "${label}" (its labels: ${listLabels(family.labelNames)})`,
         );
