@@ -56,3 +56,14 @@ export function formatValue(value: number): string {
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';
   return 'NaN';
 }
+
+/**
+ * A timestamp in seconds, as OpenMetrics asks: never in exponent form (`1e-7`), which its grammar allows but
+ * which it says timestamps should not use, and which Python's parser fails on. Below a microsecond, JavaScript
+ * writes an exponent; those are written with nanosecond decimals instead.
+ */
+export function formatTimestamp(seconds: number): string {
+  const text = String(seconds);
+  if (!text.includes('e')) return text;
+  return seconds.toFixed(9).replace(/\.?0+$/, '');
+}

@@ -15,6 +15,8 @@ export interface ExemplarOptions {
   exemplarTimestamp?: number;
 }
 
+const MAX_TIMESTAMP = 1e15;
+
 // OpenMetrics caps an exemplar's label names and values together at 128 UTF-8 code points.
 const MAX_EXEMPLAR_RUNES = 128;
 
@@ -93,9 +95,13 @@ export function recordExemplar(
     );
   }
   const timestamp = options.exemplarTimestamp;
-  if (timestamp !== undefined && !(typeof timestamp === 'number' && Number.isFinite(timestamp))) {
+  // Prometheus keeps exemplar timestamps as 64-bit milliseconds: about ±9.2e15 seconds.
+  if (
+    timestamp !== undefined &&
+    !(typeof timestamp === 'number' && Number.isFinite(timestamp) && Math.abs(timestamp) < MAX_TIMESTAMP)
+  ) {
     throw new ExemplarError(
-      `metric "${metric}": exemplar timestamp must be a finite number of seconds, got ${describeValue(timestamp)}`,
+      `metric "${metric}": exemplar timestamp must be a finite number of seconds since the epoch (less than 1e15 either way), got ${describeValue(timestamp)}`,
     );
   }
   const exemplar: Exemplar = { labelText: renderLabelPairs(names, values), value, timestamp };

@@ -1,6 +1,6 @@
 import { collect, type MetricSnapshot } from './collect.js';
 import { describeValue, InvalidArgumentError } from './errors.js';
-import { escapeHelp, escapeOpenMetricsHelp, formatValue } from './escape.js';
+import { escapeHelp, escapeOpenMetricsHelp, formatTimestamp, formatValue } from './escape.js';
 import type { Exemplar } from './family.js';
 import { counterFamily } from './names.js';
 import type { Format } from './negotiate.js';
@@ -54,7 +54,7 @@ function withLe(labelText: string, le: string): string {
 
 function exemplarText(exemplar: Exemplar | undefined): string {
   if (exemplar === undefined) return '';
-  const timestamp = exemplar.timestamp === undefined ? '' : ` ${formatValue(exemplar.timestamp)}`;
+  const timestamp = exemplar.timestamp === undefined ? '' : ` ${formatTimestamp(exemplar.timestamp)}`;
   return ` # {${exemplar.labelText}} ${formatValue(exemplar.value)}${timestamp}`;
 }
 

@@ -331,6 +331,24 @@ h_sum 3
 `);
   });
 
+  it('writes exemplar timestamps without an exponent, and refuses those Prometheus cannot keep', async () => {
+    const registry = new CollectorRegistry();
+    const counter = new Counter('t_total', 't', { registry, requiredLabels: ['case'] });
+    counter.labels({ case: 'tiny' }).inc(1, { exemplar: { a: 'b' }, exemplarTimestamp: 1.5e-7 });
+    counter.labels({ case: 'negative' }).inc(1, { exemplar: { a: 'b' }, exemplarTimestamp: -2e-7 });
+    expect(await openMetrics(registry)).toBe(`# HELP t t
+# TYPE t counter
+t_total{case="tiny"} 1 # {a="b"} 1 0.00000015
+t_total{case="negative"} 1 # {a="b"} 1 -0.0000002
+# EOF
+`);
+    expect(() => counter.labels({ case: 'far' }).inc(1, { exemplar: {}, exemplarTimestamp: 1e16 })).toThrow(
+      new ExemplarError(
+        'metric "t_total": exemplar timestamp must be a finite number of seconds since the epoch (less than 1e15 either way), got number 10000000000000000',
+      ),
+    );
+  });
+
   it('an empty exemplar label set is allowed', async () => {
     const registry = new CollectorRegistry();
     new Counter('e_total', 'e', { registry }).inc(1, { exemplar: {} });
@@ -374,7 +392,7 @@ y_sum 0
     );
     expect(() => counter.inc(1, { exemplar: { trace_id: 'x' }, exemplarTimestamp: Number.NaN })).toThrow(
       new ExemplarError(
-        'metric "bad_total": exemplar timestamp must be a finite number of seconds, got number NaN',
+        'metric "bad_total": exemplar timestamp must be a finite number of seconds since the epoch (less than 1e15 either way), got number NaN',
       ),
     );
   });

@@ -737,13 +737,19 @@ row(
   'jobs.inc(1, { exemplar, exemplarTimestamp: NaN })',
   (c) => ex(c, { t: 'x' }, { exemplarTimestamp: Number.NaN }),
   ExemplarError,
-  /metric "jobs": exemplar timestamp must be a finite number of seconds, got number NaN/,
+  /metric "jobs": exemplar timestamp must be a finite number of seconds since the epoch \(less than 1e15 either way\), got number NaN/,
 );
 row(
   "jobs.inc(1, { exemplar, exemplarTimestamp: '1' })",
   (c) => ex(c, { t: 'x' }, { exemplarTimestamp: '1' }),
   ExemplarError,
-  /metric "jobs": exemplar timestamp must be a finite number of seconds, got "1"/,
+  /metric "jobs": exemplar timestamp must be a finite number of seconds since the epoch \(less than 1e15 either way\), got "1"/,
+);
+row(
+  'jobs.inc(1, { exemplar, exemplarTimestamp: 1e16 })',
+  (c) => ex(c, { t: 'x' }, { exemplarTimestamp: 1e16 }),
+  ExemplarError,
+  /metric "jobs": exemplar timestamp must be a finite number of seconds since the epoch \(less than 1e15 either way\), got number 10000000000000000/,
 );
 row(
   "latency.observe(1, { exemplar: { 'a b': 'x' } })",
