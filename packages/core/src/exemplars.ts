@@ -17,6 +17,12 @@ export interface ExemplarOptions {
 
 const MAX_TIMESTAMP = 1e15;
 
+// Characters that OpenMetrics allows in an exemplar's label values but that scrapers get wrong there, so that an
+// exemplar with one would fail or corrupt the scrape: Prometheus 2.42 refuses the whole scrape for a NUL and
+// keeps the escapes of ", \ and line feed literally (`\"` arrives as backslash and quote); Python's strict parser
+// ends the label set at the first }, quoted or not. Exemplar values are trace and span ids, which have none.
+const UNREADABLE_IN_EXEMPLARS = /[\0"\\\n}]/;
+
 // OpenMetrics caps an exemplar's label names and values together at 128 UTF-8 code points.
 const MAX_EXEMPLAR_RUNES = 128;
 
@@ -78,11 +84,11 @@ export function recordExemplar(
         `metric "${metric}": exemplar label "${name}" ${describeLoneSurrogate(labelValue, surrogate)}`,
       );
     }
-    // Prometheus (2.42 at least) refuses a whole scrape whose exemplar has a NUL character.
-    const nul = labelValue.indexOf('\0');
-    if (nul >= 0) {
+    const unreadable = UNREADABLE_IN_EXEMPLARS.exec(labelValue);
+    if (unreadable !== null) {
+      const char = unreadable[0];
       throw new ExemplarError(
-        `metric "${metric}": exemplar label "${name}" has a NUL character at index ${nul}, which Prometheus refuses in exemplars`,
+        `metric "${metric}": exemplar label "${name}" has ${char === '\0' ? 'a NUL character' : JSON.stringify(char)} at index ${unreadable.index}, ${char === '\0' ? 'which Prometheus refuses in exemplars (the whole scrape fails)' : 'which scrapers misread in exemplars'}: exemplar values may not contain NUL, ", \\, a line feed or }`,
       );
     }
     runes += codePoints(name) + codePoints(labelValue);
@@ -95,13 +101,14 @@ export function recordExemplar(
     );
   }
   const timestamp = options.exemplarTimestamp;
-  // Prometheus keeps exemplar timestamps as 64-bit milliseconds: about ±9.2e15 seconds.
+  // Seconds since the epoch, so not negative (Python's parser misreads those above -1); below what Prometheus
+  // keeps as 64-bit milliseconds (about 9.2e15 seconds).
   if (
     timestamp !== undefined &&
-    !(typeof timestamp === 'number' && Number.isFinite(timestamp) && Math.abs(timestamp) < MAX_TIMESTAMP)
+    !(typeof timestamp === 'number' && timestamp >= 0 && timestamp < MAX_TIMESTAMP)
   ) {
     throw new ExemplarError(
-      `metric "${metric}": exemplar timestamp must be a finite number of seconds since the epoch (less than 1e15 either way), got ${describeValue(timestamp)}`,
+      `metric "${metric}": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got ${describeValue(timestamp)}`,
     );
   }
   const exemplar: Exemplar = { labelText: renderLabelPairs(names, values), value, timestamp };

@@ -197,10 +197,10 @@ no_help 2
 `);
   });
 
-  it('escapes label values and exemplar label values: quotes, backslashes, newlines; unicode as is', async () => {
+  it('escapes label values: quotes, backslashes, newlines; unicode as is, in exemplar values too', async () => {
     const registry = new CollectorRegistry();
     const counter = new Counter('odd_total', 'Odd label values.', { registry, requiredLabels: ['v'] });
-    counter.labels({ v: 'say "hi"' }).inc(1, { exemplar: { note: 'a "b" \\ c\nd' } });
+    counter.labels({ v: 'say "hi"' }).inc(1, { exemplar: { note: 'a {b # c' } });
     counter.labels({ v: 'back\\slash' }).inc(2);
     counter.labels({ v: 'two\nlines' }).inc(3);
     counter.labels({ v: 'ünïcødé ✓ 🚀 中文' }).inc(4, { exemplar: { who: 'Zoë 🚀' } });
@@ -209,7 +209,7 @@ no_help 2
     counter.labels({ v: '# {x="y"} 1' }).inc(7);
     expect(await openMetrics(registry)).toBe(`# HELP odd Odd label values.
 # TYPE odd counter
-odd_total{v="say \\"hi\\""} 1 # {note="a \\"b\\" \\\\ c\\nd"} 1
+odd_total{v="say \\"hi\\""} 1 # {note="a {b # c"} 1
 odd_total{v="back\\\\slash"} 2
 odd_total{v="two\\nlines"} 3
 odd_total{v="ünïcødé ✓ 🚀 中文"} 4 # {who="Zoë 🚀"} 4
@@ -218,6 +218,18 @@ odd_total{v=""} 6
 odd_total{v="# {x=\\"y\\"} 1"} 7
 # EOF
 `);
+  });
+
+  it('refuses exemplar values that scrapers misread: NUL, ", \\, a line feed and }', () => {
+    const counter = new Counter('ids_total', 'c', { registry: null });
+    for (const value of ['a\0b', 'say "hi"', 'back\\slash', 'two\nlines', 'a}b']) {
+      expect(() => counter.inc(1, { exemplar: { trace_id: value } })).toThrow(ExemplarError);
+    }
+    expect(() => counter.inc(1, { exemplar: { trace_id: 'a}b' } })).toThrow(
+      new ExemplarError(
+        'metric "ids_total": exemplar label "trace_id" has "}" at index 1, which scrapers misread in exemplars: exemplar values may not contain NUL, ", \\, a line feed or }',
+      ),
+    );
   });
 
   it('writes _sum only where it is a counter: never with negative buckets, nor when negative or NaN', async () => {
@@ -335,17 +347,20 @@ h_sum 3
     const registry = new CollectorRegistry();
     const counter = new Counter('t_total', 't', { registry, requiredLabels: ['case'] });
     counter.labels({ case: 'tiny' }).inc(1, { exemplar: { a: 'b' }, exemplarTimestamp: 1.5e-7 });
-    counter.labels({ case: 'negative' }).inc(1, { exemplar: { a: 'b' }, exemplarTimestamp: -2e-7 });
+    counter.labels({ case: 'now' }).inc(1, { exemplar: { a: 'b' }, exemplarTimestamp: 1700000000.125 });
     expect(await openMetrics(registry)).toBe(`# HELP t t
 # TYPE t counter
 t_total{case="tiny"} 1 # {a="b"} 1 0.00000015
-t_total{case="negative"} 1 # {a="b"} 1 -0.0000002
+t_total{case="now"} 1 # {a="b"} 1 1700000000.125
 # EOF
 `);
     expect(() => counter.labels({ case: 'far' }).inc(1, { exemplar: {}, exemplarTimestamp: 1e16 })).toThrow(
       new ExemplarError(
-        'metric "t_total": exemplar timestamp must be a finite number of seconds since the epoch (less than 1e15 either way), got number 10000000000000000',
+        'metric "t_total": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got number 10000000000000000',
       ),
+    );
+    expect(() => counter.labels({ case: 'now' }).inc(1, { exemplar: {}, exemplarTimestamp: -0.5 })).toThrow(
+      ExemplarError,
     );
   });
 
@@ -392,7 +407,7 @@ y_sum 0
     );
     expect(() => counter.inc(1, { exemplar: { trace_id: 'x' }, exemplarTimestamp: Number.NaN })).toThrow(
       new ExemplarError(
-        'metric "bad_total": exemplar timestamp must be a finite number of seconds since the epoch (less than 1e15 either way), got number NaN',
+        'metric "bad_total": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got number NaN',
       ),
     );
   });

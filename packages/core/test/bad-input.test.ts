@@ -716,6 +716,30 @@ row(
   /metric "jobs": exemplar label "trace_id" has a NUL character at index 1, which Prometheus refuses/,
 );
 row(
+  'jobs.inc(1, { exemplar: { trace_id: \'say "hi"\' } })',
+  (c) => ex(c, { trace_id: 'say "hi"' }),
+  ExemplarError,
+  /metric "jobs": exemplar label "trace_id" has "\\"" at index 4, which scrapers misread in exemplars/,
+);
+row(
+  "jobs.inc(1, { exemplar: { trace_id: 'a\\\\b' } })",
+  (c) => ex(c, { trace_id: 'a\\b' }),
+  ExemplarError,
+  /metric "jobs": exemplar label "trace_id" has "\\\\" at index 1, which scrapers misread in exemplars/,
+);
+row(
+  "jobs.inc(1, { exemplar: { trace_id: 'a\\nb' } })",
+  (c) => ex(c, { trace_id: 'a\nb' }),
+  ExemplarError,
+  /metric "jobs": exemplar label "trace_id" has "\\n" at index 1/,
+);
+row(
+  "jobs.inc(1, { exemplar: { trace_id: 'a}b' } })",
+  (c) => ex(c, { trace_id: 'a}b' }),
+  ExemplarError,
+  /metric "jobs": exemplar label "trace_id" has "}" at index 1, which scrapers misread in exemplars: exemplar values may not contain NUL, ", \\, a line feed or }/,
+);
+row(
   'jobs.inc(1, { exemplar: 129 characters })',
   (c) => ex(c, { trace_id: 'x'.repeat(121) }),
   ExemplarError,
@@ -737,19 +761,25 @@ row(
   'jobs.inc(1, { exemplar, exemplarTimestamp: NaN })',
   (c) => ex(c, { t: 'x' }, { exemplarTimestamp: Number.NaN }),
   ExemplarError,
-  /metric "jobs": exemplar timestamp must be a finite number of seconds since the epoch \(less than 1e15 either way\), got number NaN/,
+  /metric "jobs": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got number NaN/,
 );
 row(
   "jobs.inc(1, { exemplar, exemplarTimestamp: '1' })",
   (c) => ex(c, { t: 'x' }, { exemplarTimestamp: '1' }),
   ExemplarError,
-  /metric "jobs": exemplar timestamp must be a finite number of seconds since the epoch \(less than 1e15 either way\), got "1"/,
+  /metric "jobs": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got "1"/,
+);
+row(
+  'jobs.inc(1, { exemplar, exemplarTimestamp: -0.5 })',
+  (c) => ex(c, { t: 'x' }, { exemplarTimestamp: -0.5 }),
+  ExemplarError,
+  /metric "jobs": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got number -0.5/,
 );
 row(
   'jobs.inc(1, { exemplar, exemplarTimestamp: 1e16 })',
   (c) => ex(c, { t: 'x' }, { exemplarTimestamp: 1e16 }),
   ExemplarError,
-  /metric "jobs": exemplar timestamp must be a finite number of seconds since the epoch \(less than 1e15 either way\), got number 10000000000000000/,
+  /metric "jobs": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got number 10000000000000000/,
 );
 row(
   "latency.observe(1, { exemplar: { 'a b': 'x' } })",

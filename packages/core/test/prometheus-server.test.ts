@@ -66,7 +66,7 @@ function buildRegistry(): CollectorRegistry {
   route.observe(0.05, { exemplar: { trace_id: 'fast', span_id: 's1' }, exemplarTimestamp: EXEMPLAR_TIME });
   route.observe(0.5);
   route.observe(2);
-  route.observe(30, { exemplar: { trace_id: 'slow 🚀\u0001\u001f\u007f\r\t\u2028' } });
+  route.observe(30, { exemplar: { trace_id: 'slow 🚀\u0001\u001f\u007f\r\t\u2028 { # 1' } });
   const sizes = new Summary('response_size_bytes', 'Sizes.', { registry, unit: 'bytes' });
   sizes.observe(512);
   sizes.observe(1024);
@@ -324,7 +324,7 @@ scrape_configs:
       },
       {
         series: { __name__: 'request_duration_seconds_bucket', le: '+Inf', route: '/ünï "x"' },
-        labels: { trace_id: 'slow 🚀\u0001\u001f\u007f\r\t\u2028' },
+        labels: { trace_id: 'slow 🚀\u0001\u001f\u007f\r\t\u2028 { # 1' },
         value: '30',
         timestamp: 'scrape',
       },
