@@ -4,9 +4,18 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CollectorRegistry, Counter, Gauge, Histogram, negotiate, Summary } from '@pytheus/core';
+import {
+  CollectorRegistry,
+  Counter,
+  Gauge,
+  generateMetrics,
+  Histogram,
+  negotiate,
+  Summary,
+} from '@pytheus/core';
 import { metricsHandler } from '@pytheus/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { judge } from './judges/judges.js';
 
 // A real Prometheus is the judge of our OpenMetrics output: it scrapes a test server that negotiates like any
 // production one, and we read back through its HTTP API what it understood.
@@ -215,6 +224,12 @@ scrape_configs:
     if (target) await new Promise((resolve) => target!.close(resolve));
     if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
   }, 30_000);
+
+  it('scrapes what the other judges accept too', async () => {
+    const registry = buildRegistry();
+    await judge(await generateMetrics(registry), 'prometheus');
+    await judge(await generateMetrics(registry, { format: 'openmetrics' }), 'openmetrics');
+  });
 
   it('negotiated OpenMetrics 1.0.0 with gzip', () => {
     expect(scrapes.length).toBeGreaterThan(0);
