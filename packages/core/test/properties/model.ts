@@ -316,6 +316,9 @@ export function scenario(values: fc.Arbitrary<number> = anyNumber): fc.Arbitrary
 
 // ---- the model ------------------------------------------------------------------------------------------------
 
+// The rules below (names, claims, bucket labels, what a call refuses, what OpenMetrics leaves out) are written from
+// the documentation, not taken from core's code: a model that called core could never disagree with it.
+
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LONE_SURROGATE = /\p{Cs}/u;
