@@ -8,7 +8,7 @@ import type {
 } from '@pytheus/core/backend';
 import { expect } from 'vitest';
 import type { AnyConformanceOptions } from './options.js';
-import { type CheckRun, type Exposition, expectSameExposition, expose, write } from './run.js';
+import { type CheckRun, type Exposition, expectSameExposition, expose, write, writeFault } from './run.js';
 import {
   additive,
   adversarialLabels,
@@ -255,6 +255,8 @@ async function unavailable(run: CheckRun): Promise<void> {
     () => undefined,
     (reason: unknown) => reason,
   );
+  const fault = writeFault(error);
+  if (fault !== undefined) throw fault;
   expect(error, 'a scrape with the storage out of reach must reject with BackendError').toBeInstanceOf(
     BackendError,
   );

@@ -1,5 +1,11 @@
 import { MemoryBackend } from '@pytheus/backend-memory';
-import { CollectorRegistry, generateMetrics, type LoadedBackend, loadBackend } from '@pytheus/core';
+import {
+  BackendError,
+  CollectorRegistry,
+  generateMetrics,
+  type LoadedBackend,
+  loadBackend,
+} from '@pytheus/core';
 import { expect } from 'vitest';
 import type { AnyConformanceOptions, LoadContext } from './options.js';
 import type { Scenario } from './scenarios.js';
@@ -10,12 +16,32 @@ export interface Exposition {
   readonly openmetrics: string;
 }
 
-/** Renders a registry in both formats. The scrape also binds metrics not used yet to the current backend. */
+/**
+ * Renders a registry in both formats. The scrape also binds metrics not used yet to the current backend. A scrape
+ * that fails because a write threw is reported as that write's failure.
+ */
 export async function expose(registry: CollectorRegistry): Promise<Exposition> {
-  return {
-    prometheus: await generateMetrics(registry),
-    openmetrics: await generateMetrics(registry, { format: 'openmetrics' }),
-  };
+  try {
+    return {
+      prometheus: await generateMetrics(registry),
+      openmetrics: await generateMetrics(registry, { format: 'openmetrics' }),
+    };
+  } catch (error) {
+    throw writeFault(error) ?? error;
+  }
+}
+
+// Core keeps a backend's throw from the write that hit it (inc() must not throw for a backend's fault) and fails
+// the metric's scrapes instead, with a BackendError that says so: the defect the kit reports as a throwing write.
+const WRITE_FAULT = /: backend .* (failed a write|failed to make the store|failed to take a set)/;
+
+/** The failure to report when `error` is a scrape that core failed because a write threw, else undefined. */
+export function writeFault(error: unknown): Error | undefined {
+  if (!(error instanceof BackendError) || !WRITE_FAULT.test(error.message)) return undefined;
+  return new Error(
+    `a write threw (writes must never throw; core kept it from the caller and fails the scrape): ${error.message}`,
+    { cause: error },
+  );
 }
 
 /** Fails with both texts diffed when two expositions differ. */

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingBackend } from '../test/fixtures/recording-backend.js';
+import { generateMetrics } from '../test/judges/judges.js';
 import type { BackendSample, LocalNumbers, MetricDescriptor } from './for-backends.js';
 import {
   type BackendConfig,
@@ -16,7 +17,6 @@ import {
   currentBackend,
   flushBackend,
   Gauge,
-  generateMetrics,
   Histogram,
   loadBackend,
   Summary,
@@ -118,6 +118,81 @@ describe('a backend that keeps numbers in process (static attach)', () => {
     expect(view).toBeUndefined();
     held.set(4);
     expect([...view!.numbers]).toEqual([0, 4]);
+  });
+});
+
+describe('a backend at fault never fails a write', () => {
+  it('a constructor, a write or a set hook that throws: inc() and set() go on, the scrape names the metric', async () => {
+    let failing: 'constructor' | 'inc' | undefined = 'constructor';
+    class Fragile {
+      value = 0;
+      constructor() {
+        if (failing === 'constructor') throw new Error('no connection');
+      }
+      inc(value: number) {
+        if (failing === 'inc') throw new Error('buffer full');
+        this.value += value;
+      }
+      dec() {}
+      set() {}
+      get() {
+        return this.value;
+      }
+    }
+    loadBackend({ backendClass: Fragile });
+    const registry = new CollectorRegistry();
+    const made = new Counter('made_total', 'c', { registry, requiredLabels: ['a'] });
+    expect(() => made.labels({ a: 'x' }).inc(2)).not.toThrow();
+    // Its numbers stay in this process, and the scrape says why they cannot be trusted.
+    for (let scrape = 0; scrape < 2; scrape++) {
+      await expect(generateMetrics(registry)).rejects.toThrow(
+        new BackendError(
+          'metric "made_total": backend Fragile failed to make the store of series {"a":"x"}: no connection',
+        ),
+      );
+    }
+    failing = 'inc';
+    const other = new CollectorRegistry();
+    const written = new Counter('written_total', 'c', { registry: other });
+    expect(() => written.inc()).not.toThrow();
+    await expect(generateMetrics(other)).rejects.toThrow(
+      new BackendError('metric "written_total": backend Fragile failed a write (inc): buffer full'),
+    );
+    class Hooked {
+      static attach() {
+        return {
+          set() {
+            throw new Error('hook broke');
+          },
+        };
+      }
+    }
+    loadBackend({ backendClass: Hooked });
+    const third = new CollectorRegistry();
+    const gauge = new Gauge('hooked', 'g', { registry: third });
+    expect(() => gauge.set(1)).not.toThrow();
+    await expect(generateMetrics(third)).rejects.toThrow(
+      new BackendError('metric "hooked": backend Hooked failed to take a set: hook broke'),
+    );
+  });
+
+  it('a get() that returns something other than a number fails the scrape, naming the metric', async () => {
+    class Sloppy {
+      inc() {}
+      dec() {}
+      set() {}
+      get() {
+        return Promise.resolve('3' as unknown as number);
+      }
+    }
+    loadBackend({ backendClass: Sloppy });
+    const registry = new CollectorRegistry();
+    new Counter('sloppy_total', 'c', { registry }).inc();
+    await expect(generateMetrics(registry)).rejects.toThrow(
+      new BackendError(
+        'reading metric "sloppy_total" failed: backend Sloppy\'s get() returned "3", not a number',
+      ),
+    );
   });
 });
 

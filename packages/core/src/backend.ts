@@ -1,5 +1,6 @@
 import { MemoryBackend } from '@pytheus/backend-memory';
-import { BackendError, describeValue } from './errors.js';
+import { BackendError, describeValue, reasonOf } from './errors.js';
+import { checkOptions } from './options.js';
 import { sharedState } from './state.js';
 
 /** The kinds of metric pytheus has. */
@@ -229,13 +230,14 @@ export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
   if (options === undefined) {
     loaded = backendFromEnvironment() ?? LOCAL_BACKEND;
   } else {
-    if (typeof options !== 'object' || options === null) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new BackendError(
         `loadBackend: expected { backendClass, backendConfig }, got ${describeValue(options)}`,
       );
     }
+    checkOptions('loadBackend', options, LOAD_OPTIONS, BackendError);
     checkBackendClass(options.backendClass, 'loadBackend: backendClass');
-    const config = options.backendConfig ?? {};
+    const config = options.backendConfig === undefined ? {} : options.backendConfig;
     checkBackendConfig(config, 'loadBackend: backendConfig');
     loaded = { backendClass: options.backendClass, backendConfig: config };
   }
@@ -244,8 +246,7 @@ export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
       loaded.backendClass.initialize(loaded.backendConfig);
     } catch (error) {
       if (error instanceof BackendError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new BackendError(`backend ${loaded.backendClass.name} failed to initialize: ${reason}`, {
+      throw new BackendError(`backend ${loaded.backendClass.name} failed to initialize: ${reasonOf(error)}`, {
         cause: error,
       });
     }
@@ -259,10 +260,27 @@ export function currentBackend(): LoadedBackend {
   return (sharedState().backend as LoadedBackend | undefined) ?? loadBackend();
 }
 
+const LOAD_OPTIONS = {
+  known: ['backendClass', 'backendConfig'],
+  elsewhere: { config: 'backendConfig', backend: 'backendClass', class: 'backendClass' },
+} as const;
+
+// Runs a hook of the current backend; what it throws or rejects with is a BackendError that names it.
+async function runHook(hook: 'flush' | 'close'): Promise<void> {
+  const { backendClass, backendConfig } = currentBackend();
+  try {
+    await backendClass[hook]?.(backendConfig);
+  } catch (error) {
+    if (error instanceof BackendError) throw error;
+    throw new BackendError(`backend ${backendClass.name} failed to ${hook}: ${reasonOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
 /** Ships writes that the current backend buffers (a no-op for the memory backend). */
 export async function flushBackend(): Promise<void> {
-  const { backendClass, backendConfig } = currentBackend();
-  await backendClass.flush?.(backendConfig);
+  await runHook('flush');
 }
 
 /**
@@ -270,8 +288,7 @@ export async function flushBackend(): Promise<void> {
  * `process.on('SIGTERM', async () => { await closeBackend(); process.exit(0); })`.
  */
 export async function closeBackend(): Promise<void> {
-  const { backendClass, backendConfig } = currentBackend();
-  await backendClass.close?.(backendConfig);
+  await runHook('close');
 }
 
 interface NodeLikeProcess {
@@ -335,7 +352,7 @@ function backendFromEnvironment(): LoadedBackend | undefined {
     try {
       mod = moduleApi.createRequire(`${proc.cwd()}/`)(specifier);
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = reasonOf(error).split('\n')[0];
       throw new BackendError(`PYTHEUS_BACKEND_CLASS: cannot load module "${specifier}": ${reason}`, {
         cause: error,
       });
@@ -357,8 +374,7 @@ function backendFromEnvironment(): LoadedBackend | undefined {
     try {
       text = fs.readFileSync(configPath, 'utf8');
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new BackendError(`PYTHEUS_BACKEND_CONFIG: cannot read "${configPath}": ${reason}`, {
+      throw new BackendError(`PYTHEUS_BACKEND_CONFIG: cannot read "${configPath}": ${reasonOf(error)}`, {
         cause: error,
       });
     }
@@ -366,10 +382,12 @@ function backendFromEnvironment(): LoadedBackend | undefined {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new BackendError(`PYTHEUS_BACKEND_CONFIG: "${configPath}" is not valid JSON: ${reason}`, {
-        cause: error,
-      });
+      throw new BackendError(
+        `PYTHEUS_BACKEND_CONFIG: "${configPath}" is not valid JSON: ${reasonOf(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     checkBackendConfig(parsed, `PYTHEUS_BACKEND_CONFIG: "${configPath}"`);
     backendConfig = parsed;

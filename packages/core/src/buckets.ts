@@ -6,6 +6,39 @@ export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 /**
+ * The most buckets a histogram takes (`+Inf` included). Each one is a stored number and an exposed sample of
+ * every series, and far fewer are useful; the limit also keeps a bucket helper from being asked for billions.
+ */
+export const MAX_BUCKETS = 10_000;
+
+function checkCount(helper: string, count: unknown): asserts count is number {
+  if (!(Number.isInteger(count) && (count as number) >= 1 && (count as number) < MAX_BUCKETS)) {
+    throw new InvalidBucketsError(
+      `${helper}: count must be an integer from 1 to ${MAX_BUCKETS - 1} (a histogram has at most ${MAX_BUCKETS} buckets, +Inf included), got ${describeValue(count)}`,
+    );
+  }
+}
+
+// A helper's result must be finite and strictly increasing: huge starts or factors lose the difference between
+// neighbours to rounding, or overflow to Infinity, and the histogram would then refuse them with less to go on.
+function checkResult(helper: string, buckets: readonly number[]): number[] {
+  for (let i = 0; i < buckets.length; i++) {
+    const bound = buckets[i]!;
+    if (!Number.isFinite(bound)) {
+      throw new InvalidBucketsError(
+        `${helper}: bucket ${i} would be ${bound}; ask for fewer or smaller buckets`,
+      );
+    }
+    if (i > 0 && !(bound > buckets[i - 1]!)) {
+      throw new InvalidBucketsError(
+        `${helper}: buckets ${i - 1} and ${i} would both be ${bound} (floating-point precision); use a larger step`,
+      );
+    }
+  }
+  return buckets as number[];
+}
+
+/**
  * `count` buckets from `start`, each `width` above the last: `linearBuckets(1, 2, 3)` is `[1, 3, 5]`.
  */
 export function linearBuckets(start: number, width: number, count: number): number[] {
@@ -16,13 +49,12 @@ export function linearBuckets(start: number, width: number, count: number): numb
       `linearBuckets: width must be a positive number, got ${describeValue(width)}`,
     );
   }
-  if (!(Number.isInteger(count) && count >= 1)) {
-    throw new InvalidBucketsError(
-      `linearBuckets: count must be a positive integer, got ${describeValue(count)}`,
-    );
-  }
+  checkCount('linearBuckets', count);
   // Multiplying instead of adding keeps float error from piling up: 0.1 * 3 stays 0.30000000000000004 at worst.
-  return Array.from({ length: count }, (_, i) => start + i * width);
+  return checkResult(
+    'linearBuckets',
+    Array.from({ length: count }, (_, i) => start + i * width),
+  );
 }
 
 /**
@@ -39,12 +71,11 @@ export function exponentialBuckets(start: number, factor: number, count: number)
       `exponentialBuckets: factor must be greater than 1, got ${describeValue(factor)}`,
     );
   }
-  if (!(Number.isInteger(count) && count >= 1)) {
-    throw new InvalidBucketsError(
-      `exponentialBuckets: count must be a positive integer, got ${describeValue(count)}`,
-    );
-  }
-  return Array.from({ length: count }, (_, i) => start * factor ** i);
+  checkCount('exponentialBuckets', count);
+  return checkResult(
+    'exponentialBuckets',
+    Array.from({ length: count }, (_, i) => start * factor ** i),
+  );
 }
 
 /** Checks user buckets and returns them ascending with `+Inf` last. */
@@ -52,6 +83,11 @@ export function normalizeBuckets(metric: string, buckets: unknown): number[] {
   if (!Array.isArray(buckets) || buckets.length === 0) {
     throw new InvalidBucketsError(
       `histogram "${metric}": buckets must be a non-empty array of numbers, got ${describeValue(buckets)}`,
+    );
+  }
+  if (buckets.length > MAX_BUCKETS) {
+    throw new InvalidBucketsError(
+      `histogram "${metric}": ${buckets.length} buckets are too many (at most ${MAX_BUCKETS}, +Inf included)`,
     );
   }
   const out: number[] = [];
@@ -67,6 +103,13 @@ export function normalizeBuckets(metric: string, buckets: unknown): number[] {
     }
     out.push(bound);
   }
-  if (out[out.length - 1] !== Number.POSITIVE_INFINITY) out.push(Number.POSITIVE_INFINITY);
+  if (out[out.length - 1] !== Number.POSITIVE_INFINITY) {
+    if (out.length === MAX_BUCKETS) {
+      throw new InvalidBucketsError(
+        `histogram "${metric}": ${out.length} buckets and +Inf are too many (at most ${MAX_BUCKETS}, +Inf included)`,
+      );
+    }
+    out.push(Number.POSITIVE_INFINITY);
+  }
   return out;
 }

@@ -1,6 +1,8 @@
 import type { BackendSample, LoadedBackend, MetricType } from './backend.js';
-import { escapeLabelValue, renderLabelPairs } from './escape.js';
+import { BackendError, describeValue } from './errors.js';
+import { describeLoneSurrogate, escapeLabelValue, loneSurrogateAt, renderLabelPairs } from './escape.js';
 import { type Exemplar, type Family, familyOf } from './family.js';
+import { isLabelName } from './names.js';
 import type { CollectorRegistry } from './registry.js';
 
 /** One series as read for an exposition. */
@@ -72,10 +74,62 @@ function sampleKey(
   labelValues: readonly string[],
   extra: Readonly<Record<string, string>> | undefined,
 ): string {
-  // JSON of the value list is injective: no two label sets share a key, whatever the values contain.
+  // JSON of the value list is injective: no two label sets share a key, whatever the values contain. Extra
+  // labels are sorted by name: the same labels in another order are the same series.
   return extra === undefined
     ? JSON.stringify(labelValues)
-    : JSON.stringify([labelValues, Object.entries(extra)]);
+    : JSON.stringify([labelValues, Object.entries(extra).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+const RESERVED_BY_TYPE: Readonly<Record<MetricType, readonly string[]>> = {
+  counter: [],
+  gauge: [],
+  histogram: ['le'],
+  summary: ['quantile'],
+};
+
+// The checks of a batch read's rows, so that what a backend returns cannot break the exposition: a row's shape and
+// number (cheap, every row), and the labels of a series met for the first time (a label name that is not one, a
+// value that is not a string or has a lone surrogate, an extra label that duplicates one of the metric's).
+function checkRow(row: unknown, fail: (what: string) => never): asserts row is BackendSample {
+  if (typeof row !== 'object' || row === null) fail(`returned ${describeValue(row)} as a sample`);
+  const { value, histogramBucket, key } = row as Record<string, unknown>;
+  if (typeof value !== 'number')
+    fail(`returned a sample whose value is ${describeValue(value)}, not a number`);
+  if (histogramBucket !== undefined && typeof histogramBucket !== 'string') {
+    fail(`returned a sample whose histogramBucket is ${describeValue(histogramBucket)}`);
+  }
+  if (key !== undefined && typeof key !== 'string')
+    fail(`returned a sample whose key is ${describeValue(key)}`);
+}
+
+// Returns the label values, read once (a backend may compute them on demand).
+function checkLabels(
+  family: Family,
+  sample: BackendSample,
+  fail: (what: string) => never,
+): readonly string[] {
+  const checkValue = (value: unknown, what: string): void => {
+    if (typeof value !== 'string') fail(`gave ${what} ${describeValue(value)}, not a string`);
+    const at = loneSurrogateAt(value as string);
+    if (at >= 0) fail(`gave ${what} that ${describeLoneSurrogate(value as string, at)}`);
+  };
+  const { labelValues, extraLabels } = sample as unknown as Record<string, unknown>;
+  if (!Array.isArray(labelValues))
+    fail(`returned a sample whose labelValues is ${describeValue(labelValues)}`);
+  for (const labelValue of labelValues as unknown[]) checkValue(labelValue, 'a label value');
+  if (extraLabels === undefined) return labelValues as string[];
+  if (typeof extraLabels !== 'object' || extraLabels === null || Array.isArray(extraLabels)) {
+    fail(`returned a sample whose extraLabels is ${describeValue(extraLabels)}`);
+  }
+  const reserved = RESERVED_BY_TYPE[family.type];
+  for (const [name, extra] of Object.entries(extraLabels as object)) {
+    if (!isLabelName(name) || family.labelIndex.has(name) || reserved.includes(name)) {
+      fail(`returned an extra label ${describeValue(name)} that is not a label name this metric can take`);
+    }
+    checkValue(extra, `extra label "${name}"`);
+  }
+  return labelValues as string[];
 }
 
 const NO_SERIES: ReadonlyMap<string, number> = new Map();
@@ -104,8 +158,16 @@ function ownSeries(family: Family): ReadonlyMap<string, number> {
 // creation order (zero where the backend has nothing yet), then the series only the backend knows, in its order.
 // A sample finds its series by its key: the one the backend gives (`sample.key`), or the JSON of its label
 // values. A key that finds none of this process' series is checked against the label values themselves before
-// it makes a series of its own, so a backend's key speeds up the match and never decides it.
-function snapshotFromSamples(family: Family, samples: readonly BackendSample[]): SeriesSnapshot[] {
+// it makes a series of its own, so a backend's key speeds up the match and never decides it. What a backend
+// returns must not break the exposition: every row is checked for its shape and number, and the labels of a
+// series are checked when it is first met (its label values are read then, and only then).
+function snapshotFromSamples(family: Family, backend: string, samples: unknown): SeriesSnapshot[] {
+  const fail = (what: string): never => {
+    throw new BackendError(
+      `reading metric "${family.exposedName}" failed: backend ${backend}'s readMetrics ${what}`,
+    );
+  };
+  if (!Array.isArray(samples)) fail(`returned ${describeValue(samples)} instead of a list of samples`);
   const step = family.width;
   const parts = family.partNames;
   const partIndex = new Map(parts?.map((part, i) => [part, i]));
@@ -124,7 +186,7 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
     if (index !== undefined) return [numbers, index * step];
     const known = otherByKey.get(key);
     if (known !== undefined) return [known, 0];
-    const labelValues = sample.labelValues;
+    const labelValues = checkLabels(family, sample, fail);
     if (labelValues.length !== family.labelNames.length) return undefined;
     const extra = sample.extraLabels;
     let checked = key;
@@ -156,7 +218,8 @@ function snapshotFromSamples(family: Family, samples: readonly BackendSample[]):
   // The parts of a series usually come one after another: its place is looked up once for all of them.
   let lastKey: string | undefined;
   let place: [number[], number] | undefined;
-  for (const sample of samples) {
+  for (const sample of samples as unknown[]) {
+    checkRow(sample, fail);
     const part = parts === undefined ? 0 : partIndex.get(sample.histogramBucket ?? '');
     if (part === undefined) continue;
     const extra = sample.extraLabels;
@@ -213,8 +276,17 @@ export async function collect(registry: CollectorRegistry): Promise<MetricSnapsh
       } catch (error) {
         throw families[members[0]!]!.readError(error);
       }
+      if (!Array.isArray(results)) {
+        throw new BackendError(
+          `reading metric "${families[members[0]!]!.exposedName}" failed: backend ${backendClass.name}'s readMetrics returned ${describeValue(results)} instead of a list per metric`,
+        );
+      }
       members.forEach((familyIndex, j) => {
-        fromBatch[familyIndex] = snapshotFromSamples(families[familyIndex]!, results[j] ?? []);
+        fromBatch[familyIndex] = snapshotFromSamples(
+          families[familyIndex]!,
+          backendClass.name,
+          results[j] ?? [],
+        );
       });
     }),
   );

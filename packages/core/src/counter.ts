@@ -1,7 +1,14 @@
 import { describeValue, InvalidValueError } from './errors.js';
 import { type ExemplarOptions, recordExemplar } from './exemplars.js';
 import { Metric, type MetricOptions, ownMetricClass } from './metric.js';
-import { type ErrorClass, type MethodDecorator, watchErrors } from './timing.js';
+import {
+  checkErrorClasses,
+  checkFunction,
+  type ErrorClass,
+  type MethodDecorator,
+  methodDecorator,
+  watchErrors,
+} from './timing.js';
 
 /** Options of {@link Counter}. */
 export type CounterOptions<L extends string = string> = MetricOptions<L>;
@@ -56,7 +63,7 @@ export class Counter<L extends string = string> extends Metric<L> {
         `counter "${family.name}": increment must be a finite number >= 0, got ${describeValue(value)}`,
       );
     }
-    if (options?.exemplar !== undefined) recordExemplar(family, index, 0, value, options);
+    if (options !== undefined) recordExemplar(family, index, 0, value, options);
     family.write('inc', index, value);
   }
 
@@ -70,6 +77,8 @@ export class Counter<L extends string = string> extends Metric<L> {
    * ```
    */
   countExceptions<R>(body: () => R, errors: readonly ErrorClass[] = []): R {
+    checkFunction(`counter "${this.name}": countExceptions()`, body);
+    checkErrorClasses(`counter "${this.name}": countExceptions()`, errors);
     this._requireLabels();
     return watchErrors(body, errors, () => this.inc());
   }
@@ -79,6 +88,8 @@ export class Counter<L extends string = string> extends Metric<L> {
     fn: (this: T, ...args: A) => R,
     errors: readonly ErrorClass[] = [],
   ): (this: T, ...args: A) => R {
+    checkFunction(`counter "${this.name}": countExceptionsFunction()`, fn);
+    checkErrorClasses(`counter "${this.name}": countExceptionsFunction()`, errors);
     this._requireLabels();
     const counter = this;
     return function (this: T, ...args: A): R {
@@ -102,7 +113,9 @@ export class Counter<L extends string = string> extends Metric<L> {
    * ```
    */
   countExceptionsMethod(errors: readonly ErrorClass[] = []): MethodDecorator {
-    return (method) => this.countExceptionsFunction(method, errors);
+    checkErrorClasses(`counter "${this.name}": countExceptionsMethod()`, errors);
+    this._requireLabels();
+    return methodDecorator((method) => this.countExceptionsFunction(method, errors));
   }
 }
 

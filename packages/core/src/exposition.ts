@@ -1,10 +1,11 @@
 import { collect, type MetricSnapshot } from './collect.js';
-import { describeValue, PytheusError } from './errors.js';
-import { escapeHelp, escapeOpenMetricsHelp, formatValue } from './escape.js';
+import { describeValue, InvalidArgumentError } from './errors.js';
+import { escapeHelp, escapeOpenMetricsHelp, formatTimestamp, formatValue } from './escape.js';
 import type { Exemplar } from './family.js';
 import { counterFamily } from './names.js';
 import type { Format } from './negotiate.js';
-import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
+import { checkOptions } from './options.js';
+import { type CollectorRegistry, getDefaultRegistry, isRegistry } from './registry.js';
 
 /** Options of {@link generateMetrics}. */
 export interface GenerateOptions {
@@ -23,17 +24,25 @@ export interface GenerateOptions {
  */
 export async function generateMetrics(
   registry?: CollectorRegistry,
-  options: GenerateOptions = {},
+  options?: GenerateOptions,
 ): Promise<string> {
-  const format = options.format ?? 'prometheus';
+  if (registry !== undefined && !isRegistry(registry)) {
+    throw new InvalidArgumentError(
+      `generateMetrics: registry must be a CollectorRegistry (or undefined for the default registry), got ${describeValue(registry)}`,
+    );
+  }
+  checkOptions('generateMetrics', options, GENERATE_OPTIONS);
+  const format = options?.format ?? 'prometheus';
   if (format !== 'prometheus' && format !== 'openmetrics') {
-    throw new PytheusError(
+    throw new InvalidArgumentError(
       `generateMetrics: format must be "prometheus" or "openmetrics", got ${describeValue(format)}`,
     );
   }
   const snapshots = await collect(registry ?? getDefaultRegistry());
   return render(snapshots, format === 'openmetrics');
 }
+
+const GENERATE_OPTIONS = { known: ['format'] } as const;
 
 function braces(labelText: string): string {
   return labelText === '' ? '' : `{${labelText}}`;
@@ -45,11 +54,12 @@ function withLe(labelText: string, le: string): string {
 
 function exemplarText(exemplar: Exemplar | undefined): string {
   if (exemplar === undefined) return '';
-  const timestamp = exemplar.timestamp === undefined ? '' : ` ${formatValue(exemplar.timestamp)}`;
+  const timestamp = exemplar.timestamp === undefined ? '' : ` ${formatTimestamp(exemplar.timestamp)}`;
   return ` # {${exemplar.labelText}} ${formatValue(exemplar.value)}${timestamp}`;
 }
 
-// A histogram's or summary's `_sum` and `_count`, in the order each format customarily writes them.
+// A histogram's or summary's `_sum` and `_count`, in the order each format customarily writes them. OpenMetrics
+// allows a sum only as a counter: one that is negative or NaN is left out (and the caller decides about `_count`).
 function sumAndCount(
   family: string,
   labelText: string,
@@ -59,6 +69,7 @@ function sumAndCount(
 ): string {
   const labels = braces(labelText);
   const countLine = `${family}_count${labels} ${formatValue(count)}\n`;
+  if (openMetrics && !(sum >= 0)) return countLine;
   const sumLine = `${family}_sum${labels} ${formatValue(sum)}\n`;
   return openMetrics ? countLine + sumLine : sumLine + countLine;
 }
@@ -71,8 +82,11 @@ function sumAndCount(
  *   `jobs` is exposed as `jobs_total`. Nothing about the metric itself changes.
  * - OpenMetrics also escapes `"` in help texts, writes `# UNIT`, shows exemplars (on counters' `_total` and
  *   histograms' `_bucket` samples) and ends with `# EOF`.
- * - a histogram with a negative bucket bound has no `_sum` in OpenMetrics, which allows a sum only where it can
- *   only grow.
+ * - OpenMetrics allows a histogram's or summary's sum only as a counter, and a histogram's `_count` only with its
+ *   `_sum`. So in OpenMetrics a histogram with a negative bucket bound (`-Inf` included) has neither, a histogram
+ *   series whose sum is negative or NaN has neither, and a summary series whose sum is negative or NaN has its
+ *   `_count` only. A histogram's count is its `+Inf` bucket, so nothing is lost but the sum. Prometheus text has
+ *   no such rule and always writes both.
  */
 function render(snapshots: readonly MetricSnapshot[], openMetrics: boolean): string {
   let out = '';
@@ -85,15 +99,16 @@ function render(snapshots: readonly MetricSnapshot[], openMetrics: boolean): str
     if (openMetrics && metric.unit !== undefined) out += `# UNIT ${family} ${metric.unit}\n`;
     if (metric.type === 'histogram') {
       const keys = metric.bucketKeys!;
-      const withSum = !openMetrics || !keys[0]!.startsWith('-');
+      const negativeBuckets = keys[0]!.startsWith('-');
       for (const series of metric.series) {
         const buckets = series.buckets!;
         const exemplars = openMetrics ? series.exemplars : undefined;
         for (let i = 0; i < keys.length; i++) {
           out += `${family}_bucket${withLe(series.labelText, keys[i]!)} ${formatValue(buckets[i]!)}${exemplarText(exemplars?.[i])}\n`;
         }
-        if (withSum) out += sumAndCount(family, series.labelText, series.sum!, series.count!, openMetrics);
-        else out += `${family}_count${braces(series.labelText)} ${formatValue(series.count!)}\n`;
+        if (!openMetrics || (!negativeBuckets && series.sum! >= 0)) {
+          out += sumAndCount(family, series.labelText, series.sum!, series.count!, openMetrics);
+        }
       }
     } else if (metric.type === 'summary') {
       for (const series of metric.series) {

@@ -11,8 +11,9 @@ import {
   type MultiprocessMode,
   type SeriesDescriptor,
 } from './backend.js';
-import { BackendError } from './errors.js';
+import { BackendError, describeValue, reasonOf } from './errors.js';
 import { renderLabelPairs } from './escape.js';
+import { callQuietly, SERIES_OVERFLOW_VALUE, SERIES_REFUSED_NAME } from './series-limit.js';
 
 // A Family is the state that a metric and all of its children share: its identity, its label schema, its
 // backend binding, and its series. Users never see it; they hold Metric objects that point at it.
@@ -35,6 +36,38 @@ export interface Exemplar {
   readonly labelText: string;
   readonly value: number;
   readonly timestamp: number | undefined;
+}
+
+/** What a registry asks a family with a series limit to tell it: a label set refused, and the first refusal. */
+export interface SeriesLimitHooks {
+  /** Counts one refused label set (the registry's `pytheus_series_refused_total{metric}`). */
+  refused(): void;
+  /** Told once, at the first refusal, with the metric; a console warning when absent. */
+  onLimit: ((metric: object) => void) | undefined;
+}
+
+// How the first refusal is reported when no one asked to hear of it.
+function warnOfLimit(family: Family, counted: boolean): void {
+  (globalThis as { console?: { warn?(message: string): void } }).console?.warn?.(
+    `pytheus: metric "${family.exposedName}" reached its limit of ${family.maxSeries} series; new label sets count into its overflow series, whose every label is "${SERIES_OVERFLOW_VALUE}"${counted ? ` (counted in ${SERIES_REFUSED_NAME})` : ''}`,
+  );
+}
+
+/** A stored number that stays in this process: what a series gets when its backend failed to make one. */
+class LocalNumber implements Backend {
+  private value = 0;
+  inc(value: number): void {
+    this.value += value;
+  }
+  dec(value: number): void {
+    this.value -= value;
+  }
+  set(value: number): void {
+    this.value = value;
+  }
+  get(): number {
+    return this.value;
+  }
 }
 
 /** What a backend other than the memory backend is told about a series, made when its instances are made. */
@@ -140,8 +173,12 @@ export class Family {
   private inProcess = false;
   /** The `set` hook of the attached backend, told when a gauge series is set; undefined for most backends. */
   private onSet: ((index: number) => void) | undefined = undefined;
-  /** What the backend's `attach` threw, if it did: the metric's scrapes then fail with it. */
-  private attachError: unknown = undefined;
+  /**
+   * What the backend did wrong, if it did, as the message part after the metric's name: its `attach`, an
+   * instance's constructor or a write threw. Writes never throw for a backend's fault; from then on this metric's
+   * scrapes fail with a {@link BackendError} that gives this reason, since its numbers can no longer be trusted.
+   */
+  private backendFault: { reason: string; cause: unknown } | undefined = undefined;
   /**
    * The numbers as backend instances (`index * width + part`), when the family's backend stores every number
    * itself; a series' instances are made at its first write or read (see `instanceAt`).
@@ -154,6 +191,12 @@ export class Family {
   /** The metric object that the constructor returned, and its label values (defaults, or undefined). */
   root: object | undefined = undefined;
   rootValues: readonly (string | undefined)[] = [];
+  /** The series that label sets past `maxSeries` count into, made at the first refusal. */
+  overflow: SeriesHandle | undefined = undefined;
+  /** How many label sets were refused a series of their own (counted into `overflow`). */
+  refused = 0;
+  /** Set by the registry that holds a metric with a series limit. */
+  limitHooks: SeriesLimitHooks | undefined = undefined;
   /** Escaped `a="1",b="2"` of each series, by index: rendered at a series' first scrape and kept. */
   private readonly labelTexts: string[] = [];
   /** Label values by series index, built only when something asks for a child's values. */
@@ -173,6 +216,8 @@ export class Family {
     readonly bucketLabel: (bound: number) => string,
     /** Values kept in this process whatever backend is loaded: metrics created with `registry: null`. */
     readonly processOnly: boolean,
+    /** The most series this family keeps before new label sets count into `overflow`; Infinity for no limit. */
+    readonly maxSeries: number,
   ) {
     this.labelIndex = new Map(labelNames.map((name, i) => [name, i]));
     this.bucketKeys = buckets?.map(bucketLabel);
@@ -201,7 +246,7 @@ export class Family {
           const hooks = backendClass.attach(backendConfig, new FamilyNumbers(this));
           if (typeof hooks?.set === 'function') this.onSet = hooks.set.bind(hooks);
         } catch (error) {
-          this.attachError = error;
+          this.fault(`failed to attach it: ${reasonOf(error)}`, error);
         }
         this.inProcess = true;
         this.direct = this.onSet === undefined ? 1 : 0;
@@ -229,8 +274,15 @@ export class Family {
    */
   write(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
     const instance = this.instances[position];
-    if (instance !== undefined) instance[operation](value);
-    else this.writeFirst(operation, position, value);
+    if (instance === undefined) this.writeFirst(operation, position, value);
+    else {
+      // A backend must not throw on a write (the contract); one that does must not fail the caller's inc().
+      try {
+        instance[operation](value);
+      } catch (error) {
+        this.fault(`failed a write (${operation}): ${reasonOf(error)}`, error);
+      }
+    }
   }
 
   // A write that is not to an instance made already: binds the family on its first use, writes in process, or
@@ -238,14 +290,43 @@ export class Family {
   private writeFirst(operation: 'inc' | 'dec' | 'set', position: number, value: number): void {
     this.bind();
     if (!this.inProcess) {
-      this.instanceAt(position)[operation](value);
+      const instance = this.instanceAt(position);
+      try {
+        instance[operation](value);
+      } catch (error) {
+        this.fault(`failed a write (${operation}): ${reasonOf(error)}`, error);
+      }
     } else if (operation === 'inc') {
       this.numbers[position]! += value;
     } else if (operation === 'dec') {
       this.numbers[position]! -= value;
     } else {
       this.numbers[position] = value;
-      this.onSet?.(Math.floor(position / this.width));
+      if (this.onSet !== undefined) {
+        try {
+          this.onSet(Math.floor(position / this.width));
+        } catch (error) {
+          this.fault(`failed to take a set: ${reasonOf(error)}`, error);
+        }
+      }
+    }
+  }
+
+  /** Records the first fault of this family's backend; its scrapes fail with it from then on. */
+  private fault(reason: string, cause: unknown): void {
+    this.backendFault ??= { reason, cause };
+  }
+
+  /**
+   * Counts a label set refused a series of its own (past `maxSeries`) and tells the registry, which is told the
+   * first time too; with no registry, the first refusal is a console warning.
+   */
+  refuse(): void {
+    const hooks = this.limitHooks;
+    callQuietly(hooks?.refused);
+    if (this.refused++ === 0) {
+      if (hooks?.onLimit === undefined) warnOfLimit(this, hooks !== undefined);
+      else callQuietly(hooks.onLimit, this.root!);
     }
   }
 
@@ -261,11 +342,19 @@ export class Family {
     const index = Math.floor(position / this.width);
     const info = new SeriesInfo(this, this.valuesOf(index));
     const parts = this.partNames;
-    if (parts === undefined) {
-      instances[index] = new backendClass(config, info);
-    } else {
-      for (let i = 0; i < parts.length; i++) {
-        instances[index * parts.length + i] = new backendClass(config, info, parts[i]);
+    const width = this.width;
+    for (let i = 0; i < width; i++) {
+      // A constructor that throws must not fail the write that made it: the series keeps its numbers in this
+      // process, and the metric's scrapes report the fault.
+      try {
+        instances[index * width + i] =
+          parts === undefined ? new backendClass(config, info) : new backendClass(config, info, parts[i]);
+      } catch (error) {
+        this.fault(
+          `failed to make the store of series ${JSON.stringify(info.labels)}${parts === undefined ? '' : ` (${parts[i]})`}: ${reasonOf(error)}`,
+          error,
+        );
+        instances[index * width + i] = new LocalNumber();
       }
     }
     return instances[position]!;
@@ -280,23 +369,34 @@ export class Family {
     this.checkBound();
     if (this.inProcess) return this.numbers;
     const raw = new Array<number | Promise<number>>(this.count * this.width);
+    let values: readonly unknown[];
     try {
       for (let i = 0; i < raw.length; i++) raw[i] = this.instanceAt(i).get();
-      if (raw.every((value) => typeof value === 'number')) return raw as number[];
-      return await Promise.all(raw);
+      values = raw.every((value) => typeof value === 'number') ? raw : await Promise.all(raw);
     } catch (error) {
       throw this.readError(error);
     }
+    // The instances were made above if they were not yet: a constructor that failed is reported here.
+    this.checkBound();
+    const wrong = values.findIndex((value) => typeof value !== 'number');
+    if (wrong >= 0) {
+      throw new BackendError(
+        `reading metric "${this.exposedName}" failed: backend ${this.binding!.backendClass.name}'s get() returned ${describeValue(values[wrong])}, not a number`,
+      );
+    }
+    return values as number[];
   }
 
   /** Binds the family (a scrape reads it); throws a {@link BackendError} if its backend failed to attach it. */
   checkBound(): LoadedBackend {
     const binding = this.bind();
-    if (this.attachError !== undefined) {
-      const reason = this.attachError instanceof Error ? this.attachError.message : String(this.attachError);
+    const fault = this.backendFault;
+    if (fault !== undefined) {
       throw new BackendError(
-        `metric "${this.exposedName}": backend ${binding.backendClass.name} failed to attach it: ${reason}`,
-        { cause: this.attachError },
+        `metric "${this.exposedName}": backend ${binding.backendClass.name} ${fault.reason}`,
+        {
+          cause: fault.cause,
+        },
       );
     }
     return binding;
@@ -305,8 +405,9 @@ export class Family {
   /** A failed read of this family's backend as a {@link BackendError} that names the metric. */
   readError(error: unknown): BackendError {
     if (error instanceof BackendError) return error;
-    const reason = error instanceof Error ? error.message : String(error);
-    return new BackendError(`reading metric "${this.exposedName}" failed: ${reason}`, { cause: error });
+    return new BackendError(`reading metric "${this.exposedName}" failed: ${reasonOf(error)}`, {
+      cause: error,
+    });
   }
 
   /**

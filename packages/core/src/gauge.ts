@@ -1,5 +1,6 @@
 import { describeValue, InvalidValueError, type PytheusError } from './errors.js';
 import { type MetricOptions, ownMetricClass, TimedMetric } from './metric.js';
+import { unexpectedArgument } from './options.js';
 import { decorateWith, type MethodDecorator, Tracker, wrapWith } from './timing.js';
 
 /**
@@ -22,36 +23,48 @@ export class Gauge<L extends string = string> extends TimedMetric<L> {
     super('gauge', name, description, options);
   }
 
+  // Each write takes one argument. A second one (an exemplar, say: gauges have none) is refused rather than
+  // ignored; the test is part of the one that catches bad input, so correct calls pay nothing for it.
+
   /** Adds `value` (default 1). */
-  inc(value = 1): void {
+  inc(value = 1, unexpected?: never): void {
     const index = this._index;
     const family = this._family;
     // As in Counter.inc: tests, then a straight-line write.
-    if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('inc', value);
+    if (index < 0 || typeof value !== 'number' || Number.isNaN(value) || unexpected !== undefined) {
+      throw this._rejection('inc', value, unexpected);
+    }
     if (family.direct) family.numbers[index]! += value;
     else family.write('inc', index, value);
   }
 
   /** Subtracts `value` (default 1). */
-  dec(value = 1): void {
+  dec(value = 1, unexpected?: never): void {
     const index = this._index;
     const family = this._family;
-    if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) throw this._rejection('dec', value);
+    if (index < 0 || typeof value !== 'number' || Number.isNaN(value) || unexpected !== undefined) {
+      throw this._rejection('dec', value, unexpected);
+    }
     if (family.direct) family.numbers[index]! -= value;
     else family.write('dec', index, value);
   }
 
   /** Sets the value. Any number goes, NaN and infinities included. */
-  set(value: number): void {
+  set(value: number, unexpected?: never): void {
     const index = this._index;
     const family = this._family;
-    if (index < 0 || typeof value !== 'number') throw this._rejection('set', value);
+    if (index < 0 || typeof value !== 'number' || unexpected !== undefined) {
+      throw this._rejection('set', value, unexpected);
+    }
     if (family.direct) family.numbers[index] = value;
     else family.write('set', index, value);
   }
 
-  private _rejection(method: 'inc' | 'dec' | 'set', value: unknown): PytheusError {
+  private _rejection(method: 'inc' | 'dec' | 'set', value: unknown, unexpected: unknown): PytheusError {
     if (this._index < 0) return this._missingLabels();
+    if (typeof value === 'number' && !(method !== 'set' && Number.isNaN(value))) {
+      return unexpectedArgument(`gauge "${this._family.name}": ${method}()`, unexpected);
+    }
     return new InvalidValueError(
       `gauge "${this._family.name}": ${method}() takes a number${method === 'set' ? '' : ' that is not NaN'}, got ${describeValue(value)}`,
     );

@@ -35,7 +35,12 @@ export function bucketLabel(bound: number): string {
 export class Histogram<L extends string = string> extends TimedMetric<L> {
   constructor(name: string, description: string, options?: HistogramOptions<L>) {
     const buckets = normalizeBuckets(name, options?.buckets ?? DEFAULT_BUCKETS);
-    super('histogram', name, description, options, { reservedLabels: ['le'], buckets, bucketLabel });
+    super('histogram', name, description, options, {
+      reservedLabels: ['le'],
+      buckets,
+      bucketLabel,
+      optionKeys: ['buckets'],
+    });
   }
 
   /** The bucket upper bounds, `+Inf` last. */
@@ -46,6 +51,10 @@ export class Histogram<L extends string = string> extends TimedMetric<L> {
   /**
    * Records one observation. NaN and non-numbers throw an {@link InvalidValueError} and change nothing.
    * `options.exemplar` attaches an exemplar to the bucket the value falls in.
+   *
+   * Any number goes, negative ones and infinities included; in OpenMetrics a series whose sum is negative or NaN
+   * is shown without `_sum` and `_count` (its `+Inf` bucket is the count), since OpenMetrics allows a histogram's
+   * sum only as a counter.
    */
   observe(value: number, options?: ExemplarOptions): void {
     const index = this._index;
@@ -55,9 +64,7 @@ export class Histogram<L extends string = string> extends TimedMetric<L> {
     // `+Inf` is the last bound, so the scan always stops.
     let bucket = 0;
     while (value > bounds[bucket]!) bucket++;
-    if (options !== undefined && options.exemplar !== undefined) {
-      recordExemplar(family, index, bucket, value, options);
-    }
+    if (options !== undefined) recordExemplar(family, index, bucket, value, options);
     const width = family.width;
     const offset = index * width;
     // As in Counter.inc.

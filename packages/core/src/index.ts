@@ -12,12 +12,14 @@ export {
   type MetricType,
   type MultiprocessMode,
 } from './backend.js';
-export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from './buckets.js';
+export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets, MAX_BUCKETS } from './buckets.js';
 export { Counter, type CounterOptions } from './counter.js';
 export {
   BackendError,
+  CollectorError,
   DuplicateMetricError,
   ExemplarError,
+  InvalidArgumentError,
   InvalidBucketsError,
   InvalidNameError,
   InvalidValueError,
@@ -39,5 +41,6 @@ export {
   type RegistryOptions,
   setDefaultRegistry,
 } from './registry.js';
+export { LabelValueLimit, SERIES_OVERFLOW_VALUE, SERIES_REFUSED_NAME } from './series-limit.js';
 export { Summary, type SummaryOptions } from './summary.js';
 export type { ErrorClass, MethodDecorator, Timer, Tracker } from './timing.js';

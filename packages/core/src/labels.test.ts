@@ -1,12 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  CollectorRegistry,
-  Counter,
-  generateMetrics,
-  Histogram,
-  LabelError,
-  MissingLabelsError,
-} from './index.js';
+import { generateMetrics } from '../test/judges/judges.js';
+import { CollectorRegistry, Counter, Histogram, LabelError, MissingLabelsError } from './index.js';
 
 let registry: CollectorRegistry;
 beforeEach(() => {
@@ -236,6 +230,36 @@ describe('label values', () => {
     const lines = text.split('\n').filter((line) => line.startsWith('c_total{'));
     expect(lines).toHaveLength(tricky.length);
     for (const [i, line] of lines.entries()) expect(line.endsWith(` ${i + 1}`)).toBe(true);
+  });
+
+  it('refuses lone surrogates, which UTF-8 would turn into one U+FFFD: two values would be one series', async () => {
+    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['a'] });
+    counter.labels({ a: '\uFFFD' }).inc();
+    counter.labels({ a: '🚀' }).inc(); // a surrogate pair is one code point, and fine
+    for (const lone of ['\uD800', '\uDC00', 'x\uD83D']) {
+      expect(() => counter.labels({ a: lone })).toThrow(LabelError);
+    }
+    expect(() => counter.labels({ a: '\uDC00' })).toThrow(
+      'metric "c_total": label "a" has a lone UTF-16 surrogate (U+DC00) at index 0, which UTF-8 cannot carry',
+    );
+    expect(await generateMetrics(registry)).toBe(
+      '# HELP c_total c\n# TYPE c_total counter\nc_total{a="\uFFFD"} 1\nc_total{a="🚀"} 1\n',
+    );
+  });
+
+  it('reads the same values on both paths, inherited enumerable ones too, whether the series exists or not', async () => {
+    const counter = new Counter('c_total', 'c', { registry, requiredLabels: ['a', 'b'] });
+    const found = counter.labels({ a: 'x', b: 'y' });
+    // The fast path (series found) and the slow path (series made) read an object alike.
+    expect(counter.labels(Object.assign(Object.create({ a: 'x' }), { b: 'y' }))).toBe(found);
+    const made = counter.labels(Object.assign(Object.create({ a: 'new' }), { b: 'y' }));
+    expect(made.labelValues).toEqual({ a: 'new', b: 'y' });
+    expect(counter.labels(Object.assign(Object.create({ a: 'new' }), { b: 'y' }))).toBe(made);
+    // An inherited property that is not a label is ignored; an own one is an error.
+    expect(counter.labels(Object.assign(Object.create({ extra: '1' }), { a: 'x', b: 'y' }))).toBe(found);
+    expect(() => counter.labels({ a: 'x', b: 'y', extra: '1' } as never)).toThrow(LabelError);
+    // Objects without a prototype, and class instances, have own values.
+    expect(counter.labels(Object.assign(Object.create(null), { a: 'x', b: 'y' }))).toBe(found);
   });
 
   it('a child shares the parent series counts with labels given at any depth', async () => {

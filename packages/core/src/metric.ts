@@ -1,8 +1,17 @@
 import type { MetricType, MultiprocessMode } from './backend.js';
-import { describeValue, InvalidNameError, LabelError, MissingLabelsError, PytheusError } from './errors.js';
+import {
+  describeValue,
+  InvalidArgumentError,
+  InvalidNameError,
+  LabelError,
+  MissingLabelsError,
+} from './errors.js';
+import { describeLoneSurrogate, loneSurrogateAt } from './escape.js';
 import { Family, type LabelTree, type SeriesHandle } from './family.js';
 import { counterFamily, validateLabelName, validateMetricName } from './names.js';
-import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
+import { checkOptions } from './options.js';
+import { type CollectorRegistry, getDefaultRegistry, isRegistry, provideRefusedCounter } from './registry.js';
+import { checkMaxSeries, SERIES_OVERFLOW_VALUE } from './series-limit.js';
 import { decorateWith, type MethodDecorator, startTimer, type Timer, wrapWith } from './timing.js';
 
 /** Label values by label name. Values are strings; a number or anything else is a {@link LabelError}. */
@@ -27,10 +36,29 @@ export interface MetricOptions<L extends string = string> {
    * time). See {@link MultiprocessMode}; single-process backends ignore it.
    */
   multiprocessMode?: MultiprocessMode;
+  /**
+   * The most series (label sets) this metric keeps; default: the registry's `maxSeries`, or no limit. Past it, a
+   * new label set counts into one overflow series whose every label is {@link SERIES_OVERFLOW_VALUE}, and the
+   * registry's `pytheus_series_refused_total{metric="..."}` grows; see {@link RegistryOptions.onSeriesLimit}.
+   */
+  maxSeries?: number;
 }
+
+// The option keys every metric takes. `multiprocessMode` is read by the metric types that use it.
+const METRIC_OPTIONS: readonly string[] = [
+  'requiredLabels',
+  'defaultLabels',
+  'registry',
+  'unit',
+  'maxSeries',
+  'multiprocessMode',
+];
+const HISTOGRAM_ONLY = { buckets: 'only histograms take buckets' };
 
 /** @internal What a metric type adds to the common construction. */
 export interface FamilyExtras {
+  /** Option keys this metric type takes besides the common ones. */
+  optionKeys?: readonly string[];
   reservedLabels?: readonly string[];
   buckets?: readonly number[];
   bucketLabel?: (bound: number) => string;
@@ -65,17 +93,26 @@ export abstract class Metric<L extends string = string> {
   ) {
     // Everything is validated before anything is registered, so a bad metric leaves nothing behind.
     validateMetricName(name);
+    const where = `${type} "${name}"`;
+    checkOptions(where, options, {
+      known: extras.optionKeys === undefined ? METRIC_OPTIONS : [...METRIC_OPTIONS, ...extras.optionKeys],
+      elsewhere: type === 'histogram' ? undefined : HISTOGRAM_ONLY,
+    });
     if (typeof help !== 'string') {
-      throw new PytheusError(`metric "${name}": help text must be a string, got ${describeValue(help)}`);
+      throw new InvalidArgumentError(`${where}: help text must be a string, got ${describeValue(help)}`);
     }
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new PytheusError(`metric "${name}": options must be an object, got ${describeValue(options)}`);
+    const helpSurrogate = loneSurrogateAt(help);
+    if (helpSurrogate >= 0) {
+      throw new InvalidArgumentError(`${where}: help text ${describeLoneSurrogate(help, helpSurrogate)}`);
     }
-    const multiprocessMode = checkMultiprocessMode(type, name, options?.multiprocessMode);
-    const labelNames = [...(options?.requiredLabels ?? [])] as string[];
-    if (options?.requiredLabels !== undefined && !Array.isArray(options.requiredLabels)) {
-      throw new LabelError(`metric "${name}": requiredLabels must be an array of label names`);
+    const multiprocessMode = checkMultiprocessMode(where, options?.multiprocessMode);
+    const required = options?.requiredLabels;
+    if (required !== undefined && !Array.isArray(required)) {
+      throw new LabelError(
+        `${where}: requiredLabels must be an array of label names, got ${describeValue(required)}`,
+      );
     }
+    const labelNames = Array.from(required ?? [], (label) => label as string);
     const seen = new Set<string>();
     for (const label of labelNames) {
       validateLabelName(name, label, extras.reservedLabels);
@@ -85,8 +122,10 @@ export abstract class Metric<L extends string = string> {
     const values: (string | undefined)[] = labelNames.map(() => undefined);
     const defaults = options?.defaultLabels;
     if (defaults !== undefined) {
-      if (typeof defaults !== 'object' || defaults === null) {
-        throw new LabelError(`metric "${name}": defaultLabels must be an object of label values`);
+      if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
+        throw new LabelError(
+          `metric "${name}": defaultLabels must be an object of label values, got ${describeValue(defaults)}`,
+        );
       }
       for (const [label, value] of Object.entries(defaults)) {
         const index = labelNames.indexOf(label);
@@ -95,11 +134,7 @@ export abstract class Metric<L extends string = string> {
             `metric "${name}": default label "${label}" is not a required label (required: ${listLabels(labelNames)})`,
           );
         }
-        if (typeof value !== 'string') {
-          throw new LabelError(
-            `metric "${name}": default label "${label}" must be a string, got ${describeValue(value)}`,
-          );
-        }
+        checkLabelValue(name, label, value, 'default label');
         values[index] = value;
       }
     }
@@ -116,11 +151,16 @@ export abstract class Metric<L extends string = string> {
       }
     }
     const registry = options?.registry === undefined ? getDefaultRegistry() : options.registry;
-    if (registry !== null && typeof registry?.register !== 'function') {
-      throw new PytheusError(
-        `metric "${name}": registry must be a CollectorRegistry or null, got ${describeValue(registry)}`,
+    if (registry !== null && !isRegistry(registry)) {
+      throw new InvalidArgumentError(
+        `${where}: registry must be a CollectorRegistry or null, got ${describeValue(registry)}`,
       );
     }
+    const maxSeries =
+      options?.maxSeries !== undefined
+        ? options.maxSeries
+        : (registry?.maxSeries ?? Number.POSITIVE_INFINITY);
+    checkMaxSeries(where, maxSeries);
     const exposedName = registry ? registry.exposedName(name) : name;
     const family = new Family(
       type,
@@ -133,6 +173,7 @@ export abstract class Metric<L extends string = string> {
       multiprocessMode,
       extras.bucketLabel ?? NO_BUCKET_LABEL,
       registry === null,
+      maxSeries,
     );
     // The metric object is made by the same constructor as its children rather than being `this`: all of them
     // then share one shape, and the methods they share stay monomorphic (V8 would see two maps at every write).
@@ -242,19 +283,19 @@ export abstract class Metric<L extends string = string> {
       );
     }
     const values = this._fixedValues().slice();
-    for (const label of Object.keys(given)) {
+    // The label values are the object's enumerable properties, inherited ones too, as the fast path's for-in
+    // reads them: both paths give one answer for any object. An inherited property that is no label is ignored
+    // (something added to Object.prototype must not break every call); an own one is an error.
+    for (const label in given) {
       const index = family.labelIndex.get(label);
       if (index === undefined) {
+        if (!Object.hasOwn(given, label)) continue;
         throw new LabelError(
           `metric "${family.name}": unknown label "${label}" (its labels: ${listLabels(family.labelNames)})`,
         );
       }
       const value = (given as Record<string, unknown>)[label];
-      if (typeof value !== 'string') {
-        throw new LabelError(
-          `metric "${family.name}": label "${label}" must be a string, got ${describeValue(value)}`,
-        );
-      }
+      checkLabelValue(family.name, label, value, 'label');
       values[index] = value;
     }
     if (values.every((value) => value !== undefined)) return this._leaf(values as string[]);
@@ -382,34 +423,99 @@ function childConstructor(family: Family, prototype: object): ChildConstructor {
   return Child;
 }
 
-// The fully labelled child for `values` in `family`'s tree, made with its series on first use.
-function leafOf(family: Family, Child: ChildConstructor, values: readonly string[]): Metric & SeriesHandle {
-  const names = family.labelNames;
+// The fully labelled child for `values` in `family`'s tree, made with its series on first use. A family at its
+// series limit makes no new series (nor any tree node on the way to one): the label set counts into the overflow
+// series instead, which is the series whose every label is SERIES_OVERFLOW_VALUE.
+function leafOf(
+  family: Family,
+  Child: ChildConstructor,
+  values: readonly string[],
+  limited = true,
+): Metric & SeriesHandle {
+  const last = family.labelNames.length - 1;
   let node = family.tree;
-  for (let i = 0; i < names.length - 1; i++) {
-    let next = node.get(values[i]!) as LabelTree | undefined;
-    if (next === undefined) {
-      next = new Map();
-      node.set(values[i]!, next);
-    }
+  let level = 0;
+  for (; level < last; level++) {
+    const next = node.get(values[level]!) as LabelTree | undefined;
+    if (next === undefined) break;
     node = next;
   }
-  const last = values[names.length - 1]!;
-  let leaf = node.get(last) as (Metric & SeriesHandle) | undefined;
-  if (leaf === undefined) {
-    leaf = new Child(family, family.addSeries(values), null);
-    node.set(last, leaf);
+  if (level === last) {
+    const leaf = node.get(values[last]!) as (Metric & SeriesHandle) | undefined;
+    if (leaf !== undefined) return leaf;
   }
+  // The one compare that the series limit costs, and only when a series is made.
+  if (family.count >= family.maxSeries && limited) return overflowOf(family, Child);
+  for (; level < last; level++) {
+    const next: LabelTree = new Map();
+    node.set(values[level]!, next);
+    node = next;
+  }
+  const leaf = new Child(family, family.addSeries(values), null);
+  node.set(values[last]!, leaf);
   return leaf;
 }
 
-function checkMultiprocessMode(type: MetricType, name: string, mode: unknown): MultiprocessMode | undefined {
+function checkMultiprocessMode(where: string, mode: unknown): MultiprocessMode | undefined {
   if (mode === undefined || mode === 'shared' || mode === 'perProcess') return mode;
-  throw new PytheusError(
-    `${type} "${name}": multiprocessMode must be "shared" or "perProcess", got ${describeValue(mode)}`,
+  throw new InvalidArgumentError(
+    `${where}: multiprocessMode must be "shared" or "perProcess", got ${describeValue(mode)}`,
   );
+}
+
+// The overflow series of a family at its limit, made (past the limit) at the first refusal.
+function overflowOf(family: Family, Child: ChildConstructor): Metric & SeriesHandle {
+  family.refuse();
+  // The markers' series may exist already (someone sent those values): then it is the overflow series.
+  family.overflow ??= leafOf(
+    family,
+    Child,
+    family.labelNames.map(() => SERIES_OVERFLOW_VALUE),
+    false,
+  );
+  return family.overflow as Metric & SeriesHandle;
+}
+
+/** Throws a {@link LabelError} unless `value` is a string that UTF-8 can carry. `what`: "label", "default label". */
+function checkLabelValue(
+  metric: string,
+  label: string,
+  value: unknown,
+  what: string,
+): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new LabelError(
+      `metric "${metric}": ${what} "${label}" must be a string, got ${describeValue(value)}`,
+    );
+  }
+  const at = loneSurrogateAt(value);
+  if (at >= 0) {
+    throw new LabelError(`metric "${metric}": ${what} "${label}" ${describeLoneSurrogate(value, at)}`);
+  }
 }
 
 function listLabels(names: readonly string[]): string {
   return names.length === 0 ? 'none' : names.map((name) => `"${name}"`).join(', ');
 }
+
+/**
+ * The counter of label sets that metrics at their series limit refused (`pytheus_series_refused_total{metric}`),
+ * one per registry, made by the registry with its first limited metric. Only core writes to it.
+ */
+class SeriesRefusedCounter extends Metric<'metric'> {
+  constructor(registry: CollectorRegistry, name: string) {
+    super(
+      'counter',
+      name,
+      'Label sets that metrics at their series limit (maxSeries) counted into their overflow series instead of a series of their own.',
+      { registry, requiredLabels: ['metric'], maxSeries: Number.POSITIVE_INFINITY },
+    );
+  }
+
+  /** @internal Counts one refused label set. */
+  inc(): void {
+    this._family.write('inc', this._index, 1);
+  }
+}
+
+provideRefusedCounter((registry, name) => new SeriesRefusedCounter(registry, name));

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { generateMetrics } from '../test/judges/judges.js';
 import {
   CollectorRegistry,
   Counter,
   exponentialBuckets,
   Gauge,
-  generateMetrics,
   Histogram,
   linearBuckets,
   MissingLabelsError,

@@ -7,9 +7,9 @@ import {
   Gauge,
   generateMetrics,
   Histogram,
+  InvalidArgumentError,
   loadBackend,
   type MetricOptions,
-  PytheusError,
   Summary,
 } from './index.js';
 
@@ -39,7 +39,7 @@ describe('multiprocessMode on every metric type', () => {
       expect(registry.get('per_process_one')?.type).toBe(type);
       for (const bad of ['sum', 'PerProcess', 1, null]) {
         expect(() => make('bad_one', { registry, multiprocessMode: bad as never })).toThrow(
-          new PytheusError(
+          new InvalidArgumentError(
             `${type} "bad_one": multiprocessMode must be "shared" or "perProcess", got ${
               typeof bad === 'string' ? `"${bad}"` : bad === null ? 'null' : `number ${bad}`
             }`,

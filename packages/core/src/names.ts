@@ -12,6 +12,9 @@ export function validateMetricName(name: unknown, what = 'metric name'): asserts
       `invalid ${what} ${describeValue(name)}: expected a string matching ${METRIC_NAME.source}`,
     );
   }
+  if (name.startsWith('__')) {
+    throw new InvalidNameError(`invalid ${what} "${name}": names starting with "__" belong to Prometheus`);
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { describeValue, InvalidArgumentError } from './errors.js';
+
 /** The exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0 text. */
 export type Format = 'prometheus' | 'openmetrics';
 
@@ -159,8 +161,9 @@ const FALLBACK: Negotiated = Object.freeze({ format: 'prometheus', contentType: 
 /**
  * Picks the exposition format for an HTTP `Accept` header: OpenMetrics 1.0 when the client prefers
  * `application/openmetrics-text` (version 1.0.0 or 0.0.1), otherwise Prometheus text 0.0.4, which is also the
- * answer to a missing header, to `*` `/` `*` and to anything we cannot serve. Quality values decide; on a tie the
- * more specific range, then the one listed first, wins.
+ * answer to a missing header (`undefined`, or `null` from `Headers.get`), to `*` `/` `*` and to anything we cannot
+ * serve: no header value makes it throw. Quality values decide; on a tie the more specific range, then the one
+ * listed first, wins.
  *
  * @example
  * ```ts
@@ -169,8 +172,15 @@ const FALLBACK: Negotiated = Object.freeze({ format: 'prometheus', contentType: 
  * response.writeHead(200, { 'content-type': contentType }).end(body);
  * ```
  */
-export function negotiate(accept: string | undefined): Negotiated {
-  if (typeof accept !== 'string' || accept.trim() === '') return FALLBACK;
+export function negotiate(accept: string | null | undefined): Negotiated {
+  // Whatever a client sends is answered; only a caller passing something that is not a header value is refused.
+  if (accept === undefined || accept === null) return FALLBACK;
+  if (typeof accept !== 'string') {
+    throw new InvalidArgumentError(
+      `negotiate() takes the Accept header's value (a string, or undefined or null when absent), got ${describeValue(accept)}`,
+    );
+  }
+  if (accept.trim() === '') return FALLBACK;
   const ranges = parseAccept(accept);
   let best: { offer: Offer; range: MediaRange; specificity: number } | undefined;
   for (const offer of OFFERS) {

@@ -2,6 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { judge } from '../test/judges/judges.js';
 import { CollectorRegistry, Counter, Gauge } from './index.js';
 import { metricsHandler } from './node.js';
 
@@ -68,6 +69,11 @@ describe('metricsHandler on a real server', () => {
 
   afterAll(async () => {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  it('serves bodies that the judges accept', async () => {
+    await judge(TEXT, 'prometheus');
+    await judge(OPENMETRICS, 'openmetrics');
   });
 
   it('answers Prometheus 2.42 with OpenMetrics, gzipped as it asks', async () => {
@@ -158,7 +164,9 @@ describe('metricsHandler on a real server', () => {
     expect(reply.status).toBe(503);
     expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(reply.body.toString('utf8')).toBe('metrics unavailable\n');
-    expect(errors.map((error) => (error as Error).message)).toEqual(['queue unreachable at 10.0.0.7:6379']);
+    expect(errors.map((error) => (error as Error).message)).toEqual([
+      'collector Object: collect() failed: queue unreachable at 10.0.0.7:6379',
+    ]);
   });
 
   it('protects the endpoint with authorize, as every adapter does', async () => {

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describeValue, InvalidArgumentError } from './errors.js';
 import { answerScrape, type EndpointOptions } from './http/endpoint.js';
-import { type CollectorRegistry, getDefaultRegistry } from './registry.js';
+import { checkOptions } from './options.js';
+import { type CollectorRegistry, getDefaultRegistry, isRegistry } from './registry.js';
 
 /** Options of {@link metricsHandler}: the registry, and those of the metrics endpoint of every adapter. */
 export interface MetricsHandlerOptions extends EndpointOptions {
@@ -26,7 +28,27 @@ export interface MetricsHandlerOptions extends EndpointOptions {
 export function metricsHandler(
   options: MetricsHandlerOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  // Checked here, once: a bad option found at the first scrape would answer 503 to every scrape.
+  checkOptions('metricsHandler', options, { known: ['registry', 'authorize', 'scrapeTimeoutMs', 'onError'] });
   const { registry, ...endpoint } = options;
+  if (registry !== undefined && !isRegistry(registry)) {
+    throw new InvalidArgumentError(
+      `metricsHandler: registry must be a CollectorRegistry (or absent for the default registry), got ${describeValue(registry)}`,
+    );
+  }
+  for (const key of ['authorize', 'onError'] as const) {
+    if (endpoint[key] !== undefined && typeof endpoint[key] !== 'function') {
+      throw new InvalidArgumentError(
+        `metricsHandler: ${key} must be a function, got ${describeValue(endpoint[key])}`,
+      );
+    }
+  }
+  const timeout = endpoint.scrapeTimeoutMs;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
+    throw new InvalidArgumentError(
+      `metricsHandler: scrapeTimeoutMs must be a positive number of milliseconds, got ${describeValue(timeout)}`,
+    );
+  }
   return async (request, response) => {
     const answer = await answerScrape(
       registry ?? getDefaultRegistry(),

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CollectorRegistry,
-  Counter,
-  ExemplarError,
-  Gauge,
-  generateMetrics,
-  Histogram,
-  Summary,
-} from './index.js';
+import { generateMetrics } from '../test/judges/judges.js';
+import { CollectorRegistry, Counter, ExemplarError, Gauge, Histogram, Summary } from './index.js';
 
 function openMetrics(registry: CollectorRegistry): Promise<string> {
   return generateMetrics(registry, { format: 'openmetrics' });
@@ -175,8 +168,6 @@ values{case="negzero"} 0
 # TYPE extremes histogram
 extremes_bucket{le="0.0"} 1 # {at="low"} -Inf
 extremes_bucket{le="+Inf"} 2 # {at="high"} +Inf
-extremes_count 2
-extremes_sum NaN
 # EOF
 `);
   });
@@ -206,10 +197,10 @@ no_help 2
 `);
   });
 
-  it('escapes label values and exemplar label values: quotes, backslashes, newlines; unicode as is', async () => {
+  it('escapes label values: quotes, backslashes, newlines; unicode as is, in exemplar values too', async () => {
     const registry = new CollectorRegistry();
     const counter = new Counter('odd_total', 'Odd label values.', { registry, requiredLabels: ['v'] });
-    counter.labels({ v: 'say "hi"' }).inc(1, { exemplar: { note: 'a "b" \\ c\nd' } });
+    counter.labels({ v: 'say "hi"' }).inc(1, { exemplar: { note: 'a {b # c' } });
     counter.labels({ v: 'back\\slash' }).inc(2);
     counter.labels({ v: 'two\nlines' }).inc(3);
     counter.labels({ v: 'ünïcødé ✓ 🚀 中文' }).inc(4, { exemplar: { who: 'Zoë 🚀' } });
@@ -218,7 +209,7 @@ no_help 2
     counter.labels({ v: '# {x="y"} 1' }).inc(7);
     expect(await openMetrics(registry)).toBe(`# HELP odd Odd label values.
 # TYPE odd counter
-odd_total{v="say \\"hi\\""} 1 # {note="a \\"b\\" \\\\ c\\nd"} 1
+odd_total{v="say \\"hi\\""} 1 # {note="a {b # c"} 1
 odd_total{v="back\\\\slash"} 2
 odd_total{v="two\\nlines"} 3
 odd_total{v="ünïcødé ✓ 🚀 中文"} 4 # {who="Zoë 🚀"} 4
@@ -229,22 +220,73 @@ odd_total{v="# {x=\\"y\\"} 1"} 7
 `);
   });
 
-  it('leaves out _sum for a histogram with a negative bucket bound (OpenMetrics allows no sum there)', async () => {
+  it('refuses exemplar values that scrapers misread: NUL, ", \\, a line feed and }', () => {
+    const counter = new Counter('ids_total', 'c', { registry: null });
+    for (const value of ['a\0b', 'say "hi"', 'back\\slash', 'two\nlines', 'a}b']) {
+      expect(() => counter.inc(1, { exemplar: { trace_id: value } })).toThrow(ExemplarError);
+    }
+    expect(() => counter.inc(1, { exemplar: { trace_id: 'a}b' } })).toThrow(
+      new ExemplarError(
+        'metric "ids_total": exemplar label "trace_id" has "}" at index 1, which scrapers misread in exemplars: exemplar values may not contain NUL, ", \\, a line feed or }',
+      ),
+    );
+  });
+
+  it('writes _sum only where it is a counter: never with negative buckets, nor when negative or NaN', async () => {
     const registry = new CollectorRegistry();
+    // A negative bucket bound (-Inf too): no _sum, and no _count, which OpenMetrics pairs with it.
     const change = new Histogram('balance_change', 'Change.', { registry, buckets: [-10, 0, 10] });
     change.observe(-20);
     change.observe(5);
+    new Histogram('floor', 'Floor.', { registry, buckets: [Number.NEGATIVE_INFINITY, 0] }).observe(1);
+    // Non-negative buckets, a sum that went negative or NaN: that series has neither, the others both.
+    const latency = new Histogram('latency', 'Latency.', {
+      registry,
+      buckets: [1],
+      requiredLabels: ['case'],
+    });
+    latency.labels({ case: 'negative' }).observe(-1);
+    latency.labels({ case: 'nan' }).observe(Number.POSITIVE_INFINITY);
+    latency.labels({ case: 'nan' }).observe(Number.NEGATIVE_INFINITY);
+    latency.labels({ case: 'fine' }).observe(0.5);
+    // A summary keeps its _count, which OpenMetrics allows alone.
+    const sizes = new Summary('sizes', 'Sizes.', { registry, requiredLabels: ['case'] });
+    sizes.labels({ case: 'negative' }).observe(-5);
+    sizes.labels({ case: 'fine' }).observe(5);
     expect(await openMetrics(registry)).toBe(`# HELP balance_change Change.
 # TYPE balance_change histogram
 balance_change_bucket{le="-10.0"} 1
 balance_change_bucket{le="0.0"} 1
 balance_change_bucket{le="10.0"} 2
 balance_change_bucket{le="+Inf"} 2
-balance_change_count 2
+# HELP floor Floor.
+# TYPE floor histogram
+floor_bucket{le="-Inf"} 0
+floor_bucket{le="0.0"} 0
+floor_bucket{le="+Inf"} 1
+# HELP latency Latency.
+# TYPE latency histogram
+latency_bucket{case="negative",le="1.0"} 1
+latency_bucket{case="negative",le="+Inf"} 1
+latency_bucket{case="nan",le="1.0"} 1
+latency_bucket{case="nan",le="+Inf"} 2
+latency_bucket{case="fine",le="1.0"} 1
+latency_bucket{case="fine",le="+Inf"} 1
+latency_count{case="fine"} 1
+latency_sum{case="fine"} 0.5
+# HELP sizes Sizes.
+# TYPE sizes summary
+sizes_count{case="negative"} 1
+sizes_count{case="fine"} 1
+sizes_sum{case="fine"} 5
 # EOF
 `);
-    // Prometheus text has no such rule.
-    expect(await generateMetrics(registry)).toContain('balance_change_sum -15\n');
+    // Prometheus text has no such rule: every _sum and _count is there.
+    const text = await generateMetrics(registry);
+    expect(text).toContain('balance_change_sum -15\nbalance_change_count 2\n');
+    expect(text).toContain('floor_sum 1\nfloor_count 1\n');
+    expect(text).toContain('latency_sum{case="nan"} NaN\n');
+    expect(text).toContain('sizes_sum{case="negative"} -5\n');
   });
 });
 
@@ -301,6 +343,27 @@ h_sum 3
 `);
   });
 
+  it('writes exemplar timestamps without an exponent, and refuses those Prometheus cannot keep', async () => {
+    const registry = new CollectorRegistry();
+    const counter = new Counter('t_total', 't', { registry, requiredLabels: ['case'] });
+    counter.labels({ case: 'tiny' }).inc(1, { exemplar: { a: 'b' }, exemplarTimestamp: 1.5e-7 });
+    counter.labels({ case: 'now' }).inc(1, { exemplar: { a: 'b' }, exemplarTimestamp: 1700000000.125 });
+    expect(await openMetrics(registry)).toBe(`# HELP t t
+# TYPE t counter
+t_total{case="tiny"} 1 # {a="b"} 1 0.00000015
+t_total{case="now"} 1 # {a="b"} 1 1700000000.125
+# EOF
+`);
+    expect(() => counter.labels({ case: 'far' }).inc(1, { exemplar: {}, exemplarTimestamp: 1e16 })).toThrow(
+      new ExemplarError(
+        'metric "t_total": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got number 10000000000000000',
+      ),
+    );
+    expect(() => counter.labels({ case: 'now' }).inc(1, { exemplar: {}, exemplarTimestamp: -0.5 })).toThrow(
+      ExemplarError,
+    );
+  });
+
   it('an empty exemplar label set is allowed', async () => {
     const registry = new CollectorRegistry();
     new Counter('e_total', 'e', { registry }).inc(1, { exemplar: {} });
@@ -344,7 +407,7 @@ y_sum 0
     );
     expect(() => counter.inc(1, { exemplar: { trace_id: 'x' }, exemplarTimestamp: Number.NaN })).toThrow(
       new ExemplarError(
-        'metric "bad_total": exemplar timestamp must be a finite number of seconds, got number NaN',
+        'metric "bad_total": exemplar timestamp must be a number of seconds since the epoch, from 0 to 1e15, got number NaN',
       ),
     );
   });

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { generateMetrics } from '../test/judges/judges.js';
 import {
   type Collector,
+  CollectorError,
   CollectorRegistry,
   Counter,
   DuplicateMetricError,
   Gauge,
-  generateMetrics,
   getDefaultRegistry,
   Histogram,
   type Metric,
@@ -107,6 +108,20 @@ describe('register and unregister', () => {
     );
   });
 
+  it('refuses names that clash with the _created samples OpenMetrics reserves for counters, histograms and summaries', () => {
+    const registry = new CollectorRegistry();
+    new Counter('jobs', 'c', { registry });
+    expect(() => new Gauge('jobs_created', 'g', { registry })).toThrow(
+      new DuplicateMetricError('metric "jobs_created": the name "jobs_created" is taken by counter "jobs"'),
+    );
+    new Histogram('latency', 'h', { registry });
+    expect(() => new Gauge('latency_created', 'g', { registry })).toThrow(DuplicateMetricError);
+    new Gauge('size_created', 'g', { registry });
+    expect(() => new Summary('size', 's', { registry })).toThrow(
+      new DuplicateMetricError('metric "size": the name "size_created" is taken by gauge "size_created"'),
+    );
+  });
+
   it('a metric that fails validation is never registered', () => {
     const registry = new CollectorRegistry();
     expect(() => new Counter('ok_total', 'x', { registry, requiredLabels: ['bad-label'] })).toThrow();
@@ -186,7 +201,7 @@ describe('custom collectors', () => {
     expect(await generateMetrics(registry)).toBe(expected(2));
   });
 
-  it('a collector that clashes with a registered name: refused at register() when it describes, else the scrape fails', async () => {
+  it('a collector that clashes with a registered name: refused at register() when it describes, else every scrape fails', async () => {
     const registry = new CollectorRegistry();
     new Counter('name', 'desc', { registry });
     const yieldsName = {
@@ -195,12 +210,115 @@ describe('custom collectors', () => {
       },
     };
     expect(() => registry.register({ ...yieldsName, describe: () => ['name'] })).toThrow(
-      'collector Object: metric "name" is already registered',
+      'collector Object: metric "name" is already registered (metric "name")',
     );
     registry.register(yieldsName);
-    await expect(generateMetrics(registry)).rejects.toThrow(DuplicateMetricError);
+    for (let scrape = 0; scrape < 3; scrape++) {
+      await expect(generateMetrics(registry)).rejects.toThrow(
+        new DuplicateMetricError(
+          'collector Object yielded counter "name", but the name "name" is taken by counter "name" (registered)',
+        ),
+      );
+    }
+  });
+
+  it('a collector registered before a metric of the same name: the order does not matter, every scrape fails alike', async () => {
+    const registry = new CollectorRegistry();
+    registry.register({
+      *collect() {
+        yield new Gauge('depth', 'from the collector', { registry: null });
+      },
+    });
+    new Gauge('depth', 'registered later', { registry });
+    for (let scrape = 0; scrape < 3; scrape++) {
+      await expect(generateMetrics(registry)).rejects.toThrow(
+        new DuplicateMetricError(
+          'collector Object yielded gauge "depth", but the name "depth" is taken by gauge "depth" (registered)',
+        ),
+      );
+    }
+  });
+
+  it('a collector whose metrics are created in a registry (registry: null forgotten) fails every scrape, the first too', async () => {
+    const fresh = new CollectorRegistry();
+    setDefaultRegistry(fresh);
+    class QueueCollector implements Collector {
+      *collect() {
+        const depth = new Gauge('queue_depth', 'Jobs waiting.'); // lands in the default registry
+        depth.set(3);
+        yield depth;
+      }
+    }
+    fresh.register(new QueueCollector());
+    // The first scrape sees a metric created in a registry; later ones see collect() fail on registering it
+    // again. Both are CollectorErrors that name the collector, the metric and the fix.
+    await expect(generateMetrics(fresh)).rejects.toThrow(
+      new CollectorError(
+        `collector QueueCollector yielded metric "queue_depth", which was created in a registry: a collector's metrics must be created with { registry: null }`,
+      ),
+    );
+    for (let scrape = 0; scrape < 2; scrape++) {
+      await expect(generateMetrics(fresh)).rejects.toThrow(
+        new CollectorError(
+          `collector QueueCollector: collect() failed: metric "queue_depth": the name "queue_depth" is taken by gauge "queue_depth" (a collector's metrics must be created with { registry: null })`,
+        ),
+      );
+    }
+  });
+
+  it('a metric cannot take a name that a registered collector says it yields', () => {
+    const registry = new CollectorRegistry({ prefix: 'app' });
+    const collector = { describe: () => ['queue_depth'], collect: () => [] };
+    registry.register(collector);
+    expect(() => new Gauge('queue_depth', 'g', { registry })).toThrow(
+      new DuplicateMetricError(
+        'metric "app_queue_depth": the name "app_queue_depth" is taken by collector Object, which yields it',
+      ),
+    );
+    registry.unregister(collector);
+    expect(() => new Gauge('queue_depth', 'g', { registry })).not.toThrow();
+  });
+
+  it('two collectors that yield one name fail every scrape, naming both', async () => {
+    const registry = new CollectorRegistry();
+    class First implements Collector {
+      *collect() {
+        yield new Histogram('jobs', 'h', { registry: null });
+      }
+    }
+    class Second implements Collector {
+      *collect() {
+        yield new Counter('jobs_count', 'c', { registry: null });
+      }
+    }
+    registry.register(new First());
+    registry.register(new Second());
+    for (let scrape = 0; scrape < 2; scrape++) {
+      await expect(generateMetrics(registry)).rejects.toThrow(
+        new DuplicateMetricError(
+          'collector Second yielded counter "jobs_count", but the name "jobs_count" is taken by histogram "jobs" (yielded by collector First)',
+        ),
+      );
+    }
+  });
+
+  it('a collect() that throws, or returns something other than metrics, fails the scrape with a CollectorError', async () => {
+    const registry = new CollectorRegistry();
+    const collector = {
+      collect(): Iterable<Metric> {
+        throw new TypeError('queue is undefined');
+      },
+    };
+    registry.register(collector);
     await expect(generateMetrics(registry)).rejects.toThrow(
-      'collector Object yielded metric "name", but "name" is already exposed',
+      new CollectorError('collector Object: collect() failed: queue is undefined'),
+    );
+    registry.unregister(collector);
+    registry.register({ collect: () => 5 as unknown as Metric[] });
+    await expect(generateMetrics(registry)).rejects.toThrow(
+      new CollectorError(
+        'collector Object: collect() returned number 5, not metrics (an iterable or async iterable of them)',
+      ),
     );
   });
 
@@ -208,7 +326,7 @@ describe('custom collectors', () => {
     const registry = new CollectorRegistry();
     registry.register({ collect: () => [42 as unknown as Metric] });
     await expect(generateMetrics(registry)).rejects.toThrow(
-      'collector Object yielded number 42 instead of a metric',
+      new CollectorError('collector Object yielded number 42 instead of a metric'),
     );
   });
 });

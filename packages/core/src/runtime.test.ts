@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MemoryBackend } from '@pytheus/backend-memory';
+import { promtool } from '@pytheus/test-support';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '../test/fixtures/exposition.js';
-import { promtool } from '../test/fixtures/promtool.js';
 import { NODE_ON_LINUX } from '../test/fixtures/runtime-names.js';
 import type { LocalNumbers } from './for-backends.js';
 import {

@@ -61,6 +61,8 @@ class RuntimeCollector implements Collector, RuntimeMetrics {
   /** Whether each source has had something to show: it is exposed from then on. */
   private readonly shown: boolean[];
   private readonly timer: ReturnType<typeof setInterval> | undefined = undefined;
+  /** Set once the constructor has claimed the names: from then on a source shown for the first time registers. */
+  private initialized = false;
 
   constructor(
     readonly registry: CollectorRegistry,
@@ -80,9 +82,18 @@ class RuntimeCollector implements Collector, RuntimeMetrics {
     }
     this.shown = this.sources.map(() => false);
     this.names = make.made.map((metric) => metric.name);
+    // The metrics are registered in the registry, as any metric that a backend shares: a collector's own metrics
+    // would stay in this process. Every name is claimed now, so that a clash is an error at once; a source's
+    // metrics then stay registered from the refresh where it first has something to show.
+    const claimed: Metric[] = [];
     try {
+      for (const metric of make.made) {
+        registry.register(metric);
+        claimed.push(metric);
+      }
       registry.register(this);
     } catch (error) {
+      for (const metric of claimed) registry.unregister(metric);
       for (const source of this.sources) source.stop?.();
       throw error;
     }
@@ -91,34 +102,44 @@ class RuntimeCollector implements Collector, RuntimeMetrics {
     let backend: LoadedBackend | undefined;
     for (const metric of make.made) backend = familyOf(metric).bind();
     this.refresh();
+    this.sources.forEach((source, i) => {
+      if (!this.shown[i]) for (const metric of source.metrics) registry.unregister(metric);
+    });
+    this.initialized = true;
     if (backend !== undefined && sharedAcrossProcesses(backend)) {
       this.timer = setInterval(() => this.refresh(), refreshIntervalMs);
       this.timer.unref?.();
     }
   }
 
-  /** Reads every source; one that fails keeps its last values. */
+  /** Reads every source; one that fails keeps its last values. A source with something to show for the first
+   * time has its metrics registered (a scrape in progress shows them: see `CollectorRegistry.metrics`). */
   private refresh(): void {
     for (let i = 0; i < this.sources.length; i++) {
+      const source = this.sources[i]!;
       try {
-        if (this.sources[i]!.read()) this.shown[i] = true;
+        if (!source.read() || this.shown[i]) continue;
+        this.shown[i] = true;
       } catch {
         // Keep what was read before: a failed read (EMFILE on /proc, say) must not fail the scrape.
+        continue;
+      }
+      if (this.initialized) {
+        for (const metric of source.metrics) {
+          try {
+            this.registry.register(metric);
+          } catch {
+            // Its name was taken since: it stays unshown rather than fail the scrape.
+          }
+        }
       }
     }
   }
 
+  /** Refreshes the values at scrape time; the metrics themselves are registered, so it yields none. */
   collect(): Metric[] {
     this.refresh();
-    const out: Metric[] = [];
-    for (let i = 0; i < this.sources.length; i++) {
-      if (this.shown[i]) out.push(...this.sources[i]!.metrics);
-    }
-    return out;
-  }
-
-  describe(): Iterable<string> {
-    return this.names;
+    return [];
   }
 
   stop(): void {
@@ -126,6 +147,7 @@ class RuntimeCollector implements Collector, RuntimeMetrics {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     for (const source of this.sources) source.stop?.();
+    for (const source of this.sources) for (const metric of source.metrics) this.registry.unregister(metric);
     this.registry.unregister(this);
     if (running().get(this.registry) === this) running().delete(this.registry);
   }

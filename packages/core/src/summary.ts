@@ -1,5 +1,6 @@
 import { describeValue, InvalidValueError } from './errors.js';
 import { type MetricOptions, ownMetricClass, TimedMetric } from './metric.js';
+import { unexpectedArgument } from './options.js';
 
 /** Options of {@link Summary}. */
 export type SummaryOptions<L extends string = string> = MetricOptions<L>;
@@ -19,13 +20,20 @@ export class Summary<L extends string = string> extends TimedMetric<L> {
     super('summary', name, description, options, { reservedLabels: ['quantile'] });
   }
 
-  /** Records one observation. NaN and non-numbers throw an {@link InvalidValueError} and change nothing. */
-  observe(value: number): void {
+  /**
+   * Records one observation. NaN and non-numbers throw an {@link InvalidValueError} and change nothing. In
+   * OpenMetrics a series whose sum is negative or NaN is shown without `_sum`, which OpenMetrics allows only as a
+   * counter.
+   */
+  observe(value: number, unexpected?: never): void {
     const index = this._index;
     const family = this._family;
-    // As in Counter.inc: tests, then straight-line writes.
-    if (index < 0 || typeof value !== 'number' || Number.isNaN(value)) {
+    // As in Counter.inc: tests, then straight-line writes. A second argument is refused as in Gauge.inc.
+    if (index < 0 || typeof value !== 'number' || Number.isNaN(value) || unexpected !== undefined) {
       if (index < 0) throw this._missingLabels();
+      if (typeof value === 'number' && !Number.isNaN(value)) {
+        throw unexpectedArgument(`summary "${family.name}": observe()`, unexpected);
+      }
       throw new InvalidValueError(
         `summary "${family.name}": observe() takes a number that is not NaN, got ${describeValue(value)}`,
       );

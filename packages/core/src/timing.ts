@@ -1,5 +1,6 @@
 // Timers and the function wrappers and method decorators built on them. Every form records in a `finally`:
 // a body that throws or rejects is still timed, and an in-progress gauge still goes back down.
+import { describeValue, InvalidArgumentError } from './errors.js';
 
 /**
  * A running measurement: `stop()` ends it once and returns the seconds it took; disposing stops it, so it works
@@ -91,7 +92,7 @@ export function wrapWith<A extends unknown[], R, T>(
   fn: (this: T, ...args: A) => R,
   begin: () => { stop(): unknown },
 ): (this: T, ...args: A) => R {
-  if (typeof fn !== 'function') throw new TypeError(`expected a function to wrap, got ${typeof fn}`);
+  checkFunction('a function to wrap', fn);
   return function (this: T, ...args: A): R {
     const handle = begin();
     let result: R;
@@ -125,14 +126,51 @@ export type MethodDecorator = <T, A extends unknown[], R>(
 ) => (this: T, ...args: A) => R;
 
 export function decorateWith(begin: () => { stop(): unknown }): MethodDecorator {
+  return methodDecorator((method) => wrapWith(method, begin));
+}
+
+/** A TC39 method decorator that replaces the method with `wrap(method)`, and refuses anything but a method. */
+export function methodDecorator(
+  wrap: <T, A extends unknown[], R>(method: (this: T, ...args: A) => R) => (this: T, ...args: A) => R,
+): MethodDecorator {
   return (method, context) => {
-    if (context?.kind !== 'method') throw new TypeError('pytheus decorators apply to class methods only');
-    return wrapWith(method, begin);
+    if (context?.kind !== 'method') {
+      throw new InvalidArgumentError(
+        `pytheus decorators apply to class methods only (TC39 decorators; not TypeScript's experimentalDecorators), got ${context?.kind === undefined ? describeValue(context) : `a ${context.kind}`}`,
+      );
+    }
+    return wrap(method);
   };
 }
 
 /** Error classes: `class X extends Error` and friends, matched with `instanceof`. */
 export type ErrorClass = abstract new (...args: never[]) => unknown;
+
+/** Throws an {@link InvalidArgumentError} unless `fn` is a function; `what` names it for the message. */
+export function checkFunction(what: string, fn: unknown): void {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError(`${what} takes a function, got ${describeValue(fn)}`);
+  }
+}
+
+/**
+ * Throws an {@link InvalidArgumentError} unless `errors` is a list of classes, before anything runs: an
+ * `instanceof` against something else would throw a TypeError in place of the error being counted.
+ */
+export function checkErrorClasses(what: string, errors: unknown): void {
+  if (!Array.isArray(errors)) {
+    throw new InvalidArgumentError(
+      `${what}: errors must be an array of error classes, got ${describeValue(errors)}`,
+    );
+  }
+  errors.forEach((kind, i) => {
+    if (typeof kind !== 'function') {
+      throw new InvalidArgumentError(
+        `${what}: errors[${i}] must be an error class such as TypeError, got ${describeValue(kind)}`,
+      );
+    }
+  });
+}
 
 /**
  * Runs `body` now (and until its promise settles); calls `onError` if it throws or rejects with an error of one

@@ -4,9 +4,18 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CollectorRegistry, Counter, Gauge, Histogram, negotiate, Summary } from '@pytheus/core';
+import {
+  CollectorRegistry,
+  Counter,
+  Gauge,
+  generateMetrics,
+  Histogram,
+  negotiate,
+  Summary,
+} from '@pytheus/core';
 import { metricsHandler } from '@pytheus/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { judge } from './judges/judges.js';
 
 // A real Prometheus is the judge of our OpenMetrics output: it scrapes a test server that negotiates like any
 // production one, and we read back through its HTTP API what it understood.
@@ -20,6 +29,9 @@ const ODD_VALUES = [
   'two\nlines',
   '\\n literally',
   'ünïcødé ✓ 🚀 中文',
+  'nul\u0000char',
+  'ctl\u0001\u001f\u007f\r\t',
+  'sep\u2028\u0085',
 ];
 
 // Exemplar timestamps near now, so that a query over the last hour finds them.
@@ -46,7 +58,10 @@ function buildRegistry(): CollectorRegistry {
   temperature.labels({ room: 'space' }).set(Number.NEGATIVE_INFINITY);
   temperature.labels({ room: 'unknown' }).set(Number.NaN);
   temperature.labels({ room: 'big' }).set(1e21);
-  const note = new Gauge('note', 'Odd label values.', { registry, requiredLabels: ['v'] });
+  const note = new Gauge('note', 'Odd label values, \u0000 and \r in help.', {
+    registry,
+    requiredLabels: ['v'],
+  });
   ODD_VALUES.forEach((value, i) => {
     note.labels({ v: value }).set(i + 1);
   });
@@ -60,7 +75,7 @@ function buildRegistry(): CollectorRegistry {
   route.observe(0.05, { exemplar: { trace_id: 'fast', span_id: 's1' }, exemplarTimestamp: EXEMPLAR_TIME });
   route.observe(0.5);
   route.observe(2);
-  route.observe(30, { exemplar: { trace_id: 'slow 🚀' } });
+  route.observe(30, { exemplar: { trace_id: 'slow 🚀\u0001\u001f\u007f\r\t\u2028 { # 1' } });
   const sizes = new Summary('response_size_bytes', 'Sizes.', { registry, unit: 'bytes' });
   sizes.observe(512);
   sizes.observe(1024);
@@ -210,6 +225,12 @@ scrape_configs:
     if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
   }, 30_000);
 
+  it('scrapes what the other judges accept too', async () => {
+    const registry = buildRegistry();
+    await judge(await generateMetrics(registry), 'prometheus');
+    await judge(await generateMetrics(registry, { format: 'openmetrics' }), 'openmetrics');
+  });
+
   it('negotiated OpenMetrics 1.0.0 with gzip', () => {
     expect(scrapes.length).toBeGreaterThan(0);
     expect(scrapes[0]).toEqual({
@@ -318,7 +339,7 @@ scrape_configs:
       },
       {
         series: { __name__: 'request_duration_seconds_bucket', le: '+Inf', route: '/ünï "x"' },
-        labels: { trace_id: 'slow 🚀' },
+        labels: { trace_id: 'slow 🚀\u0001\u001f\u007f\r\t\u2028 { # 1' },
         value: '30',
         timestamp: 'scrape',
       },

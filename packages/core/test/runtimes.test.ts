@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promtool } from '@pytheus/test-support';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from './fixtures/exposition.js';
-import { promtool } from './fixtures/promtool.js';
 import { NODE_ON_LINUX } from './fixtures/runtime-names.js';
 
 // The runtime metrics on Node, Bun and Deno: the same script, run against the built dist, must not throw and must
