@@ -20,7 +20,10 @@ describe('RedisBackend config', () => {
 
   it.each([
     [{ hots: 'x' }, 'RedisBackend config: unknown key "hots" (known: client, url, host,'],
-    [{ port: '6379' }, 'RedisBackend config: "port" must be a positive integer, got "6379"'],
+    [{ port: '6379' }, 'RedisBackend config: "port" must be an integer from 1 to 65535, got "6379"'],
+    [{ port: 70000 }, 'RedisBackend config: "port" must be an integer from 1 to 65535, got number 70000'],
+    [{ port: 0 }, 'RedisBackend config: "port" must be an integer from 1 to 65535, got number 0'],
+    [{ port: 6379.5 }, 'RedisBackend config: "port" must be an integer from 1 to 65535, got number 6379.5'],
     [{ db: -1 }, 'RedisBackend config: "db" must be a non-negative integer, got number -1'],
     [{ url: 'http://x' }, 'RedisBackend config: "url" must start with redis:// or rediss://, got "http://x"'],
     [
@@ -39,6 +42,10 @@ describe('RedisBackend config', () => {
     [
       { sentinels: [{ host: 'a', port: 1 }] },
       'RedisBackend config: "sentinels" needs "name", the name of the master group',
+    ],
+    [
+      { cluster: [{ host: 'a', port: 99999 }] },
+      'RedisBackend config: "cluster[0]" must be { host: string, port: integer from 1 to 65535 }, got an object',
     ],
     [
       { keyPrefix: 'a{b}' },

@@ -128,17 +128,17 @@ function nodes(config: Record<string, unknown>, key: string): RedisNode[] | unde
     fail(`"${key}" must be a non-empty array of { host, port }, got ${describeValue(value)}`);
   }
   return value.map((node, i) => {
-    if (
-      typeof node !== 'object' ||
-      node === null ||
-      typeof node.host !== 'string' ||
-      typeof node.port !== 'number' ||
-      !Number.isInteger(node.port)
-    ) {
-      fail(`"${key}[${i}]" must be { host: string, port: integer }, got ${describeValue(node)}`);
+    if (typeof node !== 'object' || node === null || typeof node.host !== 'string' || !isPort(node.port)) {
+      fail(
+        `"${key}[${i}]" must be { host: string, port: integer from 1 to 65535 }, got ${describeValue(node)}`,
+      );
     }
     return { host: node.host, port: node.port };
   });
+}
+
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
 }
 
 function isClient(value: unknown): value is Redis | Cluster {
@@ -176,7 +176,10 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
   optionalString(config, 'host');
   optionalString(config, 'username');
   optionalString(config, 'password');
-  if (config.port !== undefined) positiveNumber(config, 'port', 0, true);
+  const port = config.port;
+  if (port !== undefined && !isPort(port)) {
+    fail(`"port" must be an integer from 1 to 65535, got ${describeValue(port)}`);
+  }
   const db = config.db;
   if (db !== undefined && (typeof db !== 'number' || !Number.isInteger(db) || db < 0)) {
     fail(`"db" must be a non-negative integer, got ${describeValue(db)}`);
