@@ -366,6 +366,22 @@ batch_summary_count 3
     await expect(generateMetrics(other)).rejects.toThrow('connection refused');
   });
 
+  it('closes a backend that another replaces before any metric used it, and keeps one in use open', async () => {
+    const closed: string[] = [];
+    class Closing {
+      static attach() {}
+      static async close(config: BackendConfig) {
+        closed.push(String(config.name));
+      }
+    }
+    loadBackend({ backendClass: Closing, backendConfig: { name: 'unused' } });
+    loadBackend({ backendClass: Closing, backendConfig: { name: 'used' } });
+    expect(closed).toEqual(['unused']);
+    new Counter('uses_it_total', 'c', { registry: new CollectorRegistry() }).inc();
+    loadBackend({ backendClass: MemoryBackend });
+    expect(closed).toEqual(['unused']); // its metric still writes to it
+  });
+
   it('flushBackend and closeBackend call the hooks of the loaded backend with its config', async () => {
     const calls: string[] = [];
     class Hooked extends MemoryBackend {

@@ -251,8 +251,22 @@ export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
       });
     }
   }
+  const previous = sharedState().backend as LoadedBackend | undefined;
   sharedState().backend = loaded;
+  // A backend replaced before any metric used it (loaded from the environment, then in code) would otherwise keep
+  // its connections open, and the process alive, for good: close it. One in use stays open for its metrics.
+  if (previous !== undefined && previous !== loaded && !inUse.has(previous)) {
+    previous.backendClass.close?.(previous.backendConfig)?.catch(() => {});
+  }
   return loaded;
+}
+
+// The backends that a metric is bound to (see markInUse).
+const inUse = new WeakSet<LoadedBackend>();
+
+/** @internal Notes that a metric bound to `backend`, so that loading another one does not close it. */
+export function markInUse(backend: LoadedBackend): void {
+  inUse.add(backend);
 }
 
 /** The backend metrics bind to now: the loaded one, or (loaded on first call) the environment's or memory. */

@@ -4,6 +4,7 @@ import {
   type InstanceBackendClass,
   keepsNumbersLocal,
   LOCAL_BACKEND,
+  markInUse,
   type LoadedBackend,
   type LocalNumbers,
   type MetricDescriptor,
@@ -238,6 +239,7 @@ export class Family {
       const binding = this.processOnly ? LOCAL_BACKEND : currentBackend();
       const { backendClass, backendConfig } = binding;
       this.binding = binding;
+      markInUse(binding);
       if (keepsNumbersLocal(backendClass)) {
         for (let i = this.count * this.width; i > 0; i--) this.numbers.push(0);
         // Binding happens on a write, which must never throw: a failing attach leaves the numbers in process
