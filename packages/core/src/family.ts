@@ -4,12 +4,12 @@ import {
   type InstanceBackendClass,
   keepsNumbersLocal,
   LOCAL_BACKEND,
-  markInUse,
   type LoadedBackend,
   type LocalNumbers,
   type MetricDescriptor,
   type MetricType,
   type MultiprocessMode,
+  markInUse,
   type SeriesDescriptor,
 } from './backend.js';
 import { BackendError, describeValue, reasonOf } from './errors.js';
