@@ -366,20 +366,24 @@ batch_summary_count 3
     await expect(generateMetrics(other)).rejects.toThrow('connection refused');
   });
 
-  it('closes a backend that another replaces before any metric used it, and keeps one in use open', async () => {
-    const closed: string[] = [];
-    class Closing {
-      static attach() {}
-      static async close(config: BackendConfig) {
-        closed.push(String(config.name));
-      }
+  it('closes a backend loaded from the environment that code replaces before any metric used it', async () => {
+    const fixture = join(import.meta.dirname, '..', 'test', 'fixtures', 'closing-backend.mjs');
+    const closed = () =>
+      (globalThis as { pytheusClosingBackendClosed?: number }).pytheusClosingBackendClosed ?? 0;
+    const saved = process.env.PYTHEUS_BACKEND_CLASS;
+    process.env.PYTHEUS_BACKEND_CLASS = `${fixture}#ClosingBackend`;
+    try {
+      loadBackend(); // from the environment, as the first metric would
+      loadBackend({ backendClass: MemoryBackend }); // then in code
+      expect(closed()).toBe(1);
+      loadBackend();
+      new Counter('bound_total', 'c', { registry: new CollectorRegistry() }).inc(); // a metric uses this one
+      loadBackend({ backendClass: MemoryBackend });
+      expect(closed()).toBe(1); // kept open for its metric
+    } finally {
+      if (saved === undefined) delete process.env.PYTHEUS_BACKEND_CLASS;
+      else process.env.PYTHEUS_BACKEND_CLASS = saved;
     }
-    loadBackend({ backendClass: Closing, backendConfig: { name: 'unused' } });
-    loadBackend({ backendClass: Closing, backendConfig: { name: 'used' } });
-    expect(closed).toEqual(['unused']);
-    new Counter('uses_it_total', 'c', { registry: new CollectorRegistry() }).inc();
-    loadBackend({ backendClass: MemoryBackend });
-    expect(closed).toEqual(['unused']); // its metric still writes to it
   });
 
   it('flushBackend and closeBackend call the hooks of the loaded backend with its config', async () => {

@@ -229,6 +229,7 @@ export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
   let loaded: LoadedBackend;
   if (options === undefined) {
     loaded = backendFromEnvironment() ?? LOCAL_BACKEND;
+    if (loaded !== LOCAL_BACKEND) fromEnvironment.add(loaded);
   } else {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new BackendError(
@@ -253,16 +254,23 @@ export function loadBackend<C>(options?: LoadBackendOptions<C>): LoadedBackend {
   }
   const previous = sharedState().backend as LoadedBackend | undefined;
   sharedState().backend = loaded;
-  // A backend replaced before any metric used it (loaded from the environment, then in code) would otherwise keep
-  // its connections open, and the process alive, for good: close it. One in use stays open for its metrics.
-  if (previous !== undefined && previous !== loaded && !inUse.has(previous)) {
+  // A backend loaded from the environment and replaced in code before any metric used it would otherwise keep its
+  // connections open, and the process alive, for good: nothing can reach it any more, so close it. A backend
+  // loaded in code stays as it is: its caller holds it and may still flush, read or close it.
+  if (
+    previous !== undefined &&
+    previous !== loaded &&
+    fromEnvironment.has(previous) &&
+    !inUse.has(previous)
+  ) {
     previous.backendClass.close?.(previous.backendConfig)?.catch(() => {});
   }
   return loaded;
 }
 
-// The backends that a metric is bound to (see markInUse).
+// The backends that a metric is bound to (see markInUse), and those loaded from the environment.
 const inUse = new WeakSet<LoadedBackend>();
+const fromEnvironment = new WeakSet<LoadedBackend>();
 
 /** @internal Notes that a metric bound to `backend`, so that loading another one does not close it. */
 export function markInUse(backend: LoadedBackend): void {
