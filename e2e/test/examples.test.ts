@@ -1,8 +1,8 @@
 // Every example, started as its README says, serves /metrics that promtool accepts (names linted). The fleet
 // example is checked with its Redis in fleet.test.ts.
-import { promtool } from '@pytheus/test-support';
+import { freePort, promtool } from '@pytheus/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, type RunningExample, request, startExample } from './examples.js';
+import { type RunningExample, request, startExample } from './examples.js';
 
 const running: RunningExample[] = [];
 afterAll(() => {

@@ -1,21 +1,9 @@
 // Starting the examples as their READMEs do (`pnpm start` runs `node --conditions=@pytheus/source --import tsx
 // src/main.ts`), watching what they print, and stopping every process they started, also when a test fails.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** An example's process tree (its own process group), with every line it printed. */
 export class RunningExample {

@@ -2,9 +2,9 @@
 // Redis), judged by a real Prometheus that scrapes it: the counts it reads through its HTTP API are exact, they
 // survive a worker killed with SIGKILL (never going down, losing at most what that worker had not flushed), and a
 // graceful shutdown loses nothing.
-import { promtool, TestPrometheus, TestRedis } from '@pytheus/test-support';
+import { freePort, promtool, TestPrometheus, TestRedis } from '@pytheus/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, pool, type RunningExample, request, settle, startExample } from './examples.js';
+import { pool, type RunningExample, request, settle, startExample } from './examples.js';
 
 const WORKERS = 4;
 const LISTENING = /^worker (\d+) listening on /;

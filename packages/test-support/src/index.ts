@@ -3,6 +3,7 @@
 export { type ChildApp, startChildApp } from './child.js';
 export { close, hangUp, listen, type Reply, send } from './client.js';
 export { eventually } from './eventually.js';
+export { freePort } from './port.js';
 export { type PrometheusSample, TestPrometheus } from './prometheus.js';
 export { promtool } from './promtool.js';
 export { TestRedis } from './redis.js';

@@ -2,20 +2,9 @@
 // 6379, never a server of the user's. It can be stopped and started again on the same port.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './port.js';
 
 export class TestRedis {
   private child: ChildProcess | undefined;
@@ -31,8 +20,7 @@ export class TestRedis {
     } catch {
       throw new Error('these tests need redis-server on PATH (Debian/Ubuntu: apt-get install redis-server)');
     }
-    let port = await freePort();
-    while (port === 6379) port = await freePort();
+    const port = await freePort();
     const redis = new TestRedis(port, mkdtempSync(join(tmpdir(), 'pytheus-test-redis-')));
     await redis.run();
     return redis;
