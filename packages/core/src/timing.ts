@@ -2,6 +2,15 @@
 // a body that throws or rejects is still timed, and an in-progress gauge still goes back down.
 import { describeValue, InvalidArgumentError } from './errors.js';
 
+// Timers and trackers are disposable (`using`). Declaring the symbol here, as TypeScript's esnext.disposable lib
+// and @types/node do, keeps these types valid for a project whose `lib` stops at es2022: there `Symbol.dispose`
+// is still a unique symbol (Node 20.19+, Bun and Deno define it at run time).
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /**
  * A running measurement: `stop()` ends it once and returns the seconds it took; disposing stops it, so it works
  * with `using`.
