@@ -102,8 +102,8 @@ function withPending(stored: number | undefined, pending: Pending | undefined): 
 }
 
 /**
- * An example of a user-written pytheus backend, written the way `docs/writing-a-backend.md` describes; not for
- * production. Processes on one machine share metric values through an append-only JSON-lines log in a directory:
+ * An example of a user-written pytheus backend, written the way the guide `docs/writing-a-backend.md` of
+ * `@pytheus/backend-testkit` describes; not for production. Processes on one machine share metric values through an append-only JSON-lines log in a directory:
  * writes are buffered in memory (synchronous, never throwing) and appended on `flush`, on a timer and on `close`;
  * a scrape folds the whole log, so the series other processes wrote show up, and adds this process' pending
  * writes. Each flush is one append of whole lines, and a `set` is a line of its own, so concurrent writers never

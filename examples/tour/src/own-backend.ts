@@ -1,5 +1,6 @@
 // The tour, part 6: a backend of your own, in the shape the Python original has: an instance per stored number,
-// with inc, dec, set and get, and an initialization hook. (docs/writing-a-backend.md has the whole contract.)
+// with inc, dec, set and get, and an initialization hook. (The guide docs/writing-a-backend.md, shipped in
+// @pytheus/backend-testkit, has the whole contract.)
 import { CollectorRegistry, Gauge, generateMetrics, loadBackend } from '@pytheus/core';
 import type { BackendConfig, SeriesDescriptor } from '@pytheus/core/backend';
 
