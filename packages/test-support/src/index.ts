@@ -6,4 +6,13 @@ export { eventually } from './eventually.js';
 export { freePort } from './port.js';
 export { type PrometheusSample, TestPrometheus } from './prometheus.js';
 export { promtool } from './promtool.js';
+export {
+  codeBlocks,
+  describeReadmeExamples,
+  linkTargets,
+  type ReadmeBlock,
+  type ReadmeExamplesOptions,
+  regionOf,
+  shippedLinkProblems,
+} from './readme.js';
 export { TestRedis } from './redis.js';
