@@ -58,3 +58,14 @@ export function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }
+
+/** The port of a server that was told to listen, once it does. */
+export async function portOf(server: Server): Promise<number> {
+  if (!server.listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  }
+  return (server.address() as AddressInfo).port;
+}
