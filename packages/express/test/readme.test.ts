@@ -1,11 +1,11 @@
 // The README's code is code that runs. Each of its TypeScript blocks is a region of a file in test/readme/ (the
 // shared README check compares them and checks the links an npm user follows); here each file runs as a user runs
 // it, importing @pytheus/express by name, and is sent requests and scraped over HTTP on 127.0.0.1.
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { CollectorRegistry, setDefaultRegistry } from '@pytheus/core';
 import {
-  close,
+  closeAfterEach,
   describeReadmeExamples,
   durationLines,
   listen,
@@ -13,18 +13,15 @@ import {
   send,
   withEnv,
 } from '@pytheus/test-support';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 describeReadmeExamples({ root: join(import.meta.dirname, '..'), files: ['README.md'], shipped: true });
 
 describe('the README examples, run', () => {
-  const servers: Server[] = [];
+  const keep = closeAfterEach();
   // Each example counts into a default registry of its own.
   beforeEach(() => {
     setDefaultRegistry(new CollectorRegistry());
-  });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map(close));
   });
 
   it('quick start: routes recorded by template and mount path, /health not timed, 404s unmatched', async () => {
@@ -32,8 +29,7 @@ describe('the README examples, run', () => {
       { PORT: '0', HOST: '127.0.0.1' },
       () => import('./readme/quick-start.js'),
     );
-    servers.push(server);
-    const port = await portOf(server);
+    const port = await portOf(keep(server));
     const item = await send(port, '/api/acme/items/7');
     expect([item.status, item.text]).toEqual([200, '{"id":"7"}']);
     expect((await send(port, '/api/globex/items/8')).status).toBe(200);
@@ -49,9 +45,7 @@ describe('the README examples, run', () => {
 
   it('authorize: 401 without credentials, 403 with wrong ones, the metrics with the token', async () => {
     const { app, token } = await import('./readme/authorize.js');
-    const server = createServer(app);
-    servers.push(server);
-    const port = await listen(server);
+    const port = await listen(keep(createServer(app)));
     expect((await send(port, '/metrics')).status).toBe(401);
     expect((await send(port, '/metrics', { headers: { authorization: 'Bearer guess' } })).status).toBe(403);
     const scrape = await send(port, '/metrics', { headers: { authorization: `Bearer ${token}` } });

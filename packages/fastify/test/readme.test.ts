@@ -4,25 +4,21 @@
 // through inject().
 import { join } from 'node:path';
 import { CollectorRegistry, setDefaultRegistry } from '@pytheus/core';
-import { describeReadmeExamples, durationLines, send, withEnv } from '@pytheus/test-support';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeAfterEach, describeReadmeExamples, durationLines, send, withEnv } from '@pytheus/test-support';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 describeReadmeExamples({ root: join(import.meta.dirname, '..'), files: ['README.md'], shipped: true });
 
 describe('the README examples, run', () => {
-  const apps: FastifyInstance[] = [];
+  const keep = closeAfterEach();
   // Each example counts into a default registry of its own.
   beforeEach(() => {
     setDefaultRegistry(new CollectorRegistry());
   });
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
 
   it('quick start: routes recorded with their full prefix, /health not timed, 404s unmatched', async () => {
     const { app } = await withEnv({ PORT: '0', HOST: '127.0.0.1' }, () => import('./readme/quick-start.js'));
-    apps.push(app);
+    keep(app);
     const address = app.server.address();
     expect(address).toMatchObject({ address: '127.0.0.1' });
     const port = (address as { port: number }).port;
@@ -39,7 +35,7 @@ describe('the README examples, run', () => {
 
   it('a route untimed by its config answers, and only the timed route is recorded', async () => {
     const { app } = await import('./readme/untimed.js');
-    apps.push(app);
+    keep(app);
     expect((await app.inject('/ready')).body).toBe('ready');
     expect((await app.inject('/live')).body).toBe('live');
     expect(durationLines((await app.inject('/metrics')).body)).toEqual(['GET /live 200 1']);
@@ -47,7 +43,7 @@ describe('the README examples, run', () => {
 
   it('authorize: 401 without credentials, 403 with wrong ones, the metrics with the token; routeOptions merged', async () => {
     const { app, metricsRoute, token } = await import('./readme/protect.js');
-    apps.push(app);
+    keep(app);
     expect((await app.inject('/metrics')).statusCode).toBe(401);
     expect(
       (await app.inject({ url: '/metrics', headers: { authorization: 'Bearer guess' } })).statusCode,
@@ -60,7 +56,7 @@ describe('the README examples, run', () => {
 
   it('metricsPath: false and app.metrics.handler on a route of its own, behind a hook, untimed', async () => {
     const { app, token } = await import('./readme/handler.js');
-    apps.push(app);
+    keep(app);
     expect((await app.inject('/users/1')).body).toBe('user');
     expect((await app.inject('/metrics')).statusCode).toBe(404);
     expect((await app.inject('/internal/metrics')).statusCode).toBe(401);

@@ -1,7 +1,7 @@
 // Helpers for the tests of this repository's packages (not published): real parts, started and judged the same way
 // everywhere.
 export { type ChildApp, startChildApp } from './child.js';
-export { close, hangUp, listen, portOf, type Reply, send } from './client.js';
+export { close, closeAfterEach, hangUp, listen, portOf, type Reply, send } from './client.js';
 export { withEnv } from './env.js';
 export { eventually } from './eventually.js';
 export { freePort } from './port.js';
