@@ -10,6 +10,17 @@ export const packageRoot = join(import.meta.dirname, '..');
 /** The test app that runs on every runtime, relative to the package. */
 export const RUNTIME_APP = join('test', 'runtime', 'app.ts');
 
+/** A runtime's binary from this package's devDependencies (bun, deno); a missing one throws with what to do. */
+export function bin(name: string): string {
+  const path = join(packageRoot, 'node_modules', '.bin', name);
+  if (!existsSync(path)) {
+    throw new Error(
+      `${name} is missing at ${path}: it is a devDependency of @pytheus/hono, installed by \`pnpm install\` (its binary comes from the npm registry; pnpm-workspace.yaml must allow its install script)`,
+    );
+  }
+  return path;
+}
+
 /** How Node runs it: through tsx, which strips the types (Bun and Deno run TypeScript themselves). */
 export const NODE_APP: [string, string[]] = [process.execPath, ['--import', 'tsx', RUNTIME_APP]];
 
@@ -22,13 +33,15 @@ export interface Running {
 }
 
 /**
- * Starts `command` in the package's folder and resolves once it prints `PORT <port>`. `env` is added to the
- * test's environment, from which PYTHEUS_* is removed (a backend comes only from what the test gives).
+ * Starts `command` in the package's folder and resolves once it prints `PORT <port>` (or a line of stdout or stderr
+ * that `portLine` matches, the port its first group). `env` is added to the test's environment, from which
+ * PYTHEUS_* is removed (a backend comes only from what the test gives).
  */
 export function run(
   command: string,
   args: string[],
   extraEnv: Record<string, string> = {},
+  portLine = /^PORT (\d+)$/,
 ): Promise<Running> {
   if (!existsSync(join(packageRoot, 'dist', 'index.js'))) {
     throw new Error('dist/index.js is missing: run `pnpm build` first (turbo builds before the tests)');
@@ -42,8 +55,9 @@ export function run(
   let output = '';
   const waiting = new Map<string, () => void>();
   const seen = new Set<string>();
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
+  const errors = createInterface({ input: child.stderr! });
+  errors.on('line', (line) => {
+    output += `${line}\n`;
   });
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
@@ -58,11 +72,14 @@ export function run(
       () => reject(new Error(`${command} printed no port in 20 s:\n${output}`)),
       20_000,
     );
-    lines.on('line', (line) => {
-      if (!line.startsWith('PORT ')) return;
+    const onLine = (line: string) => {
+      const port = portLine.exec(line)?.[1];
+      if (port === undefined) return;
       clearTimeout(timer);
-      resolve({ child, port: Number(line.slice(5)), printed, output: () => output });
-    });
+      resolve({ child, port: Number(port), printed, output: () => output });
+    };
+    lines.on('line', onLine);
+    errors.on('line', onLine);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${command} exited with ${code}:\n${output}`));

@@ -2,22 +2,10 @@
 // under its default permissions plus --allow-net=127.0.0.1 (no --allow-env: core must not need it), each scraped
 // over HTTP on 127.0.0.1 with exact assertions on the exposition. Bun and Deno are devDependencies of this package
 // (their binaries come from the npm registry); a missing one fails the test with what to do.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { eventually } from '@pytheus/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hangUp, NODE_APP, packageRoot, RUNTIME_APP, type Running, run } from './process.js';
+import { bin, hangUp, NODE_APP, RUNTIME_APP, type Running, run } from './process.js';
 import { durationLines } from './series.js';
-
-function bin(name: string): string {
-  const path = join(packageRoot, 'node_modules', '.bin', name);
-  if (!existsSync(path)) {
-    throw new Error(
-      `${name} is missing at ${path}: it is a devDependency of @pytheus/hono, installed by \`pnpm install\` (its binary comes from the npm registry; pnpm-workspace.yaml must allow its install script)`,
-    );
-  }
-  return path;
-}
 
 const RUNTIMES: [string, () => [string, string[]]][] = [
   ['Node (@hono/node-server)', () => NODE_APP],

@@ -1,7 +1,8 @@
 // A small HTTP client for the adapters' tests against real servers on 127.0.0.1: exact status, headers and body
 // bytes, and a request that hangs up on purpose.
-import { Agent, request, type Server } from 'node:http';
+import { Agent, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 export interface Reply {
   status: number;
@@ -57,4 +58,32 @@ export function listen(server: Server): Promise<number> {
 export function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** The port of a server that was told to listen, once it does. */
+export async function portOf(server: Server): Promise<number> {
+  if (!server.listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  }
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Returns `keep(thing)`, which closes `thing` after the test that is running: a `node:http` server (its
+ * connections too), or anything with an async `close()`, such as a Fastify app. Call it in a suite, not a test.
+ */
+export function closeAfterEach(): <T extends Server | { close(): Promise<unknown> }>(thing: T) => T {
+  const kept: (Server | { close(): Promise<unknown> })[] = [];
+  afterEach(async () => {
+    await Promise.all(
+      kept.splice(0).map((thing) => (thing instanceof Server ? close(thing) : thing.close())),
+    );
+  });
+  return (thing) => {
+    kept.push(thing);
+    return thing;
+  };
 }
