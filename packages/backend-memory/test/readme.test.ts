@@ -4,9 +4,8 @@
 import { join } from 'node:path';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { CollectorRegistry, Counter, currentBackend, generateMetrics, loadBackend } from '@pytheus/core';
+import { describeReadmeExamples } from '@pytheus/test-support';
 import { describe, expect, it } from 'vitest';
-// By path: this package cannot list the workspace's test helpers (see vitest.config.ts), as core depends on it.
-import { describeReadmeExamples } from '../../test-support/src/index.js';
 
 describeReadmeExamples({ root: join(import.meta.dirname, '..'), files: ['README.md'], shipped: true });
 

@@ -7,9 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { CollectorRegistry, Counter, closeBackend, generateMetrics, loadBackend } from '@pytheus/core';
+import { describeReadmeExamples, eventually } from '@pytheus/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// By path: @pytheus/test-support is not among this package's devDependencies.
-import { describeReadmeExamples, eventually } from '../../test-support/src/index.js';
 import { RedisBackend } from '../src/index.js';
 import { RedisServer } from './harness.js';
 

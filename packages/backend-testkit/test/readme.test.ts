@@ -4,9 +4,8 @@
 // the last test sees that each applicable check ran, and that cleanup left no storage behind.
 import { join } from 'node:path';
 import { CONFORMANCE_CHECKS } from '@pytheus/backend-testkit';
+import { describeReadmeExamples } from '@pytheus/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-// By path: @pytheus/test-support is not among this package's devDependencies.
-import { describeReadmeExamples } from '../../test-support/src/index.js';
 
 describeReadmeExamples({ root: join(import.meta.dirname, '..'), files: ['README.md'], shipped: true });
 
