@@ -89,8 +89,11 @@ describe('runtime metrics of several processes on one Redis', () => {
     workers.push(...(await startWorkers('runtime', WORKERS)));
 
     const all = workers.map(processId).sort();
-    const seesAll = (text: string) =>
-      JSON.stringify(gaugeProcesses(text).get('process_start_time_seconds')?.sort()) === JSON.stringify(all);
+    // Each worker ships its families as its own refresh reaches them: wait until every family shows every worker.
+    const seesAll = (text: string) => {
+      const families = gaugeProcesses(text);
+      return ONE_PER_PROCESS.every((name) => JSON.stringify(families.get(name)?.sort()) === JSON.stringify(all));
+    };
     for (const worker of workers) expectSeriesOf(await scrapeUntil(worker, seesAll), workers);
 
     // Each process' own values: start times differ, and each is its own process' (in the past, recent).
