@@ -92,7 +92,9 @@ describe('runtime metrics of several processes on one Redis', () => {
     // Each worker ships its families as its own refresh reaches them: wait until every family shows every worker.
     const seesAll = (text: string) => {
       const families = gaugeProcesses(text);
-      return ONE_PER_PROCESS.every((name) => JSON.stringify(families.get(name)?.sort()) === JSON.stringify(all));
+      return ONE_PER_PROCESS.every(
+        (name) => JSON.stringify(families.get(name)?.sort()) === JSON.stringify(all),
+      );
     };
     for (const worker of workers) expectSeriesOf(await scrapeUntil(worker, seesAll), workers);
 
