@@ -1,11 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { RedisBackend, type RedisBackendConfig } from '@pytheus/backend-redis';
 import { CollectorRegistry, closeBackend, loadBackend, setDefaultRegistry } from '@pytheus/core';
-import { close, eventually, listen, send, startChildApp, TestRedis } from '@pytheus/test-support';
+import {
+  close,
+  eventually,
+  idleInFlight,
+  inFlightLines,
+  listen,
+  send,
+  startChildApp,
+  TestRedis,
+} from '@pytheus/test-support';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoApp } from './app.js';
@@ -65,13 +73,9 @@ describe('the Express app on the Redis backend', () => {
       const scrape = async (from: number) => durationCounts((await send(from, '/metrics')).text).sort();
       expect(await eventually(() => scrape(port), [...expected].sort())).toEqual([...expected].sort());
       expect(await eventually(() => scrape(other.port), [...expected].sort())).toEqual([...expected].sort());
-      const inFlight = (await send(port, '/metrics')).text
-        .split('\n')
-        .filter((line) => line.startsWith('http_requests_in_flight{'));
       // In flight is per process (a process that dies takes its count with it): one series each, back at zero.
-      const pids = [process.pid, other.child.pid].sort();
-      expect(inFlight.sort()).toEqual(
-        pids.map((pid) => `http_requests_in_flight{method="GET",process="${hostname()}:${pid}"} 0`).sort(),
+      expect(inFlightLines((await send(port, '/metrics')).text)).toEqual(
+        idleInFlight([process.pid, other.child.pid!]),
       );
       other.child.stdin!.write('exit\n');
     } finally {

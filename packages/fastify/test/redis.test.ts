@@ -1,10 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { RedisBackend, type RedisBackendConfig } from '@pytheus/backend-redis';
 import { CollectorRegistry, closeBackend, loadBackend, setDefaultRegistry } from '@pytheus/core';
-import { eventually, send, startChildApp, TestRedis } from '@pytheus/test-support';
+import {
+  eventually,
+  idleInFlight,
+  inFlightLines,
+  send,
+  startChildApp,
+  TestRedis,
+} from '@pytheus/test-support';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoApp } from './app.js';
@@ -73,13 +79,9 @@ describe('the Fastify app on the Redis backend', () => {
       // The child ships its writes every 10 ms; a scrape of either process shows every request.
       expect(await eventually(() => scrapeCounts(port), expected)).toEqual(expected);
       expect(await eventually(() => scrapeCounts(other.port), expected)).toEqual(expected);
-      const inFlight = (await send(port, '/metrics')).text
-        .split('\n')
-        .filter((line) => line.startsWith('http_requests_in_flight{method="GET"'));
       // In flight is per process (a process that dies takes its count with it): one series each, back at zero.
-      const pids = [process.pid, other.child.pid].sort();
-      expect(inFlight.sort()).toEqual(
-        pids.map((pid) => `http_requests_in_flight{method="GET",process="${hostname()}:${pid}"} 0`).sort(),
+      expect(inFlightLines((await send(port, '/metrics')).text, 'GET')).toEqual(
+        idleInFlight([process.pid, other.child.pid!]),
       );
       other.child.stdin!.write('exit\n');
     } finally {

@@ -17,4 +17,4 @@ export {
   shippedLinkProblems,
 } from './readme.js';
 export { TestRedis } from './redis.js';
-export { durationLines } from './series.js';
+export { durationLines, idleInFlight, inFlightLines } from './series.js';
