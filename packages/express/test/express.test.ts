@@ -316,6 +316,22 @@ describe.each(versions)('%s', (_, express) => {
     expect(() => metrics({ registry, metricPath: '/m' } as never)).toThrow(/"metricPath"/);
   });
 
+  it('two middlewares on one request (an app and a sub-app, each its registry) both record it', async () => {
+    const inner = new CollectorRegistry();
+    const { registry, get } = await start(express, (app) => {
+      const admin = express();
+      admin.use(metrics({ registry: inner, buckets: [0.5] }));
+      users(admin);
+      app.use('/admin', admin);
+    });
+    await get('/admin/users/1');
+    await get('/admin/users/2');
+    expect(await counts(registry)).toEqual(['GET /admin/users/:id 200 2']);
+    expect(await counts(inner)).toEqual(['GET /admin/users/:id 200 2']);
+    expect(await inFlight(registry)).toEqual(['http_requests_in_flight{method="GET"} 0']);
+    expect(await inFlight(inner)).toEqual(['http_requests_in_flight{method="GET"} 0']);
+  });
+
   it('labels routes of a sub-app with its mount path', async () => {
     const { registry, get } = await start(express, (app) => {
       const admin = express();
