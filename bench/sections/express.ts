@@ -1,7 +1,9 @@
 // The Express section: what request metrics cost a hello-world Express 5 app, `GET /users/:id`, in requests per
-// second over loopback, for the app without middleware, with @pytheus/express and with express-prom-bundle (the
-// adapter users know), measured in the same run (lib/http-load.ts: pinned cores, alternating rounds, paired
-// costs). Target: pytheus costs under 5% of the bare app's throughput.
+// second over loopback, for the app without middleware, with an empty middleware, with @pytheus/express and with
+// express-prom-bundle (the adapter users know), measured in the same run (lib/http-load.ts: pinned cores,
+// alternating rounds, paired costs). Target: pytheus costs under 5% of the bare app's throughput. The empty
+// middleware separates what any middleware costs an Express app (one more layer for the router to match and step
+// through, on every request) from what the metrics cost on top of it.
 //
 // The timed case below is the per-request bookkeeping alone, in this process: pytheus' HTTP layer start/finish
 // against the same work done by hand with each anchor (a histogram observation with three labels, and an
@@ -14,18 +16,20 @@ import { metrics } from '@pytheus/express';
 import express from 'express';
 import promBundle from 'express-prom-bundle';
 import { Gauge as PromGauge, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
-import { type LoadFigures, measureLoad, printLoad, serveVariant } from '../lib/http-load.js';
+import { type LoadFigures, measureLoad, pairedCost, printLoad, serveVariant } from '../lib/http-load.js';
 import { pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 import { BUCKETS, LATENCIES } from '../lib/workload.js';
 
-const VARIANTS = ['bare', 'pytheus', 'express-prom-bundle'] as const;
+// `empty middleware` is `(req, res, next) => next()`.
+const VARIANTS = ['bare', 'empty middleware', 'pytheus', 'express-prom-bundle'] as const;
 type Variant = (typeof VARIANTS)[number];
 const SCRIPT = fileURLToPath(import.meta.url);
 
 /** The app each server process runs. */
 function app(variant: Variant): express.Express {
   const app = express();
+  if (variant === 'empty middleware') app.use((_req, _res, next) => next());
   if (variant === 'pytheus') app.use(metrics());
   // Labels like ours: method, path (its route template) and status.
   if (variant === 'express-prom-bundle') app.use(promBundle({ includeMethod: true, includePath: true }));
@@ -36,6 +40,9 @@ function app(variant: Variant): express.Express {
 }
 
 let figures: LoadFigures | undefined;
+let overMiddleware: Record<string, number> | undefined;
+
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 // The per-request bookkeeping, done by hand with an anchor: what a middleware on it does for each request.
 function anchorBookkeeping(
@@ -86,8 +93,14 @@ export default defineSection({
       targetCost: 0.05,
     });
     printLoad('Express 5 hello world, GET /users/:id', VARIANTS, 'pytheus', figures);
+    const ours = pairedCost(figures, 'pytheus', 'empty middleware');
+    const theirs = pairedCost(figures, 'express-prom-bundle', 'empty middleware');
+    overMiddleware = { pytheus: ours, 'express-prom-bundle': theirs };
+    console.log(
+      `against the empty middleware (what the metrics themselves cost): pytheus ${percent(ours)}, express-prom-bundle ${percent(theirs)}`,
+    );
   },
-  extras: () => (figures === undefined ? undefined : { ...figures }),
+  extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyMiddleware: overMiddleware }),
   cases: [
     {
       kind: 'timed',

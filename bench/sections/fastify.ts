@@ -1,8 +1,10 @@
 // The Fastify section: what request metrics cost a hello-world Fastify 5 app, `GET /users/:id`, in requests per
-// second over loopback, for the app without a metrics plugin, with @pytheus/fastify and with fastify-metrics (the
-// plugin users know, as it comes: a histogram and a summary per route, on @prometheus-io/client), measured in the
-// same run (lib/http-load.ts: pinned cores, alternating rounds, paired costs). Target: pytheus costs under 5% of the
-// bare app's throughput.
+// second over loopback, for the app without a metrics plugin, with an empty onRequest hook, with @pytheus/fastify
+// and with fastify-metrics (the plugin users know, as it comes: a histogram and a summary per route, on
+// @prometheus-io/client), measured in the same run (lib/http-load.ts: pinned cores, alternating rounds, paired
+// costs). Target: pytheus costs under 5% of the bare app's throughput. The empty hook separates what any plugin
+// that sees every request costs a Fastify app (Fastify runs its onRequest hook chain only when a hook is added)
+// from what the metrics cost on top of it.
 //
 // The per-request bookkeeping alone (the HTTP layer's start and finish against the anchors) is the express
 // section's timed case: the layer is the same.
@@ -10,16 +12,18 @@ import { fileURLToPath } from 'node:url';
 import pytheus from '@pytheus/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
-import { type LoadFigures, measureLoad, printLoad, serveVariant } from '../lib/http-load.js';
+import { type LoadFigures, measureLoad, pairedCost, printLoad, serveVariant } from '../lib/http-load.js';
 import { defineSection } from '../lib/section.js';
 
-const VARIANTS = ['bare', 'pytheus', 'fastify-metrics'] as const;
+// `empty hook` is `app.addHook('onRequest', (request, reply, done) => done())`.
+const VARIANTS = ['bare', 'empty hook', 'pytheus', 'fastify-metrics'] as const;
 type Variant = (typeof VARIANTS)[number];
 const SCRIPT = fileURLToPath(import.meta.url);
 
 /** The app each server process runs: Fastify's defaults (no logger), the plugin first. */
 async function app(variant: Variant): Promise<FastifyInstance> {
   const app = Fastify();
+  if (variant === 'empty hook') app.addHook('onRequest', (_request, _reply, done) => done());
   if (variant === 'pytheus') await app.register(pytheus);
   if (variant === 'fastify-metrics') await app.register(fastifyMetrics.default, { endpoint: '/metrics' });
   app.get<{ Params: { id: string } }>('/users/:id', async (request) => `hello ${request.params.id}`);
@@ -27,6 +31,9 @@ async function app(variant: Variant): Promise<FastifyInstance> {
 }
 
 let figures: LoadFigures | undefined;
+let overHook: Record<string, number> | undefined;
+
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 export default defineSection({
   name: 'fastify',
@@ -41,8 +48,14 @@ export default defineSection({
       targetCost: 0.05,
     });
     printLoad('Fastify 5 hello world, GET /users/:id', VARIANTS, 'pytheus', figures);
+    const ours = pairedCost(figures, 'pytheus', 'empty hook');
+    const theirs = pairedCost(figures, 'fastify-metrics', 'empty hook');
+    overHook = { pytheus: ours, 'fastify-metrics': theirs };
+    console.log(
+      `against the empty hook (what the metrics themselves cost): pytheus ${percent(ours)}, fastify-metrics ${percent(theirs)}`,
+    );
   },
-  extras: () => (figures === undefined ? undefined : { ...figures }),
+  extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyHook: overHook }),
   cases: [],
 });
 
