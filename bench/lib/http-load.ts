@@ -38,6 +38,11 @@ export interface LoadFigures {
   cpuOverhead: Record<string, number>;
   /** Share of the bare app's throughput that each middleware costs: 1 - the paired median of its / bare's. */
   cost: Record<string, number>;
+  /**
+   * A 95% interval of each cost, by bootstrap over the rounds (resampling rounds with replacement, the median of
+   * each resample): how far the figure could move on another run of this machine.
+   */
+  costInterval: Record<string, [number, number]>;
   targetCost: number;
   targetMet: boolean;
 }
@@ -120,10 +125,42 @@ function load(server: Running, target: string, seconds: number): Run {
   return { requestsPerSecond: Number(rps[1]), cpuMicros: (cpu * 1e6) / Number(total[1]) };
 }
 
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+
+// A fixed-seed generator (mulberry32), so that a bootstrap over the same rounds gives the same interval.
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The 2.5th and 97.5th percentiles of the median of `values`, by 2000 bootstrap resamples. */
+export function medianInterval(values: readonly number[]): [number, number] {
+  const random = seeded(0x5eed);
+  const medians: number[] = [];
+  const sample = new Array<number>(values.length);
+  for (let i = 0; i < 2000; i++) {
+    for (let j = 0; j < values.length; j++) sample[j] = values[Math.floor(random() * values.length)]!;
+    medians.push(median(sample));
+  }
+  medians.sort((a, b) => a - b);
+  return [medians[Math.floor(medians.length * 0.025)]!, medians[Math.ceil(medians.length * 0.975) - 1]!];
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function ratiosTo(figures: LoadFigures, variant: string, reference: string): number[] {
+  const base = figures.requestsPerSecond[reference]!.rounds;
+  return figures.requestsPerSecond[variant]!.rounds.map((value, round) => value / base[round]!);
 }
 
 /**
@@ -131,8 +168,41 @@ export function median(values: readonly number[]): number {
  * requests per second / the reference's in the same round.
  */
 export function pairedCost(figures: LoadFigures, variant: string, reference: string): number {
-  const base = figures.requestsPerSecond[reference]!.rounds;
-  return 1 - median(figures.requestsPerSecond[variant]!.rounds.map((value, round) => value / base[round]!));
+  return 1 - median(ratiosTo(figures, variant, reference));
+}
+
+/** The 95% bootstrap interval of {@link pairedCost}. */
+export function pairedCostInterval(
+  figures: LoadFigures,
+  variant: string,
+  reference: string,
+): [number, number] {
+  const [low, high] = medianInterval(ratiosTo(figures, variant, reference));
+  return [1 - high, 1 - low];
+}
+
+/**
+ * Prints each of `variants`' cost against `reference` (the empty middleware: what the metrics themselves cost),
+ * with its interval, and returns the costs.
+ */
+export function printCostOver(
+  figures: LoadFigures,
+  reference: string,
+  variants: readonly string[],
+): Record<string, number> {
+  const costs = Object.fromEntries(
+    variants.map((variant) => [variant, pairedCost(figures, variant, reference)]),
+  );
+  const texts = variants.map(
+    (variant) => `${variant} ${costText(costs[variant]!, pairedCostInterval(figures, variant, reference))}`,
+  );
+  console.log(`against the ${reference} (what the metrics themselves cost): ${texts.join(', ')}`);
+  return costs;
+}
+
+/** A cost and its interval as printed: `4.2% (95% interval 1.0% to 6.3%)`. */
+function costText(cost: number, interval: readonly [number, number]): string {
+  return `${percent(cost)} (95% interval ${percent(interval[0])} to ${percent(interval[1])})`;
 }
 
 /** Starts every variant's server, loads them in alternating rounds, and returns the figures. */
@@ -168,11 +238,18 @@ export async function measureLoad<Variant extends string>(
     const bare = runs[variants[0]!]!;
     // Paired figures: each round compares apps loaded one right after the other, so that a slow patch of the
     // shared machine, which lasts longer than a run, cancels out; the median round is the figure.
-    const paired = (variant: string, figure: keyof Run) =>
-      median(runs[variant]!.map((run, round) => run[figure] / bare[round]![figure]));
+    const ratios = (variant: string, figure: keyof Run) =>
+      runs[variant]!.map((run, round) => run[figure] / bare[round]![figure]);
+    const paired = (variant: string, figure: keyof Run) => median(ratios(variant, figure));
     const others = variants.slice(1);
     const cost = Object.fromEntries(
       others.map((variant) => [variant, 1 - paired(variant, 'requestsPerSecond')]),
+    );
+    const costInterval = Object.fromEntries(
+      others.map((variant) => {
+        const [low, high] = medianInterval(ratios(variant, 'requestsPerSecond'));
+        return [variant, [1 - high, 1 - low] as [number, number]];
+      }),
     );
     const cpuOverhead = Object.fromEntries(
       others.map((variant) => [variant, paired(variant, 'cpuMicros') - 1]),
@@ -185,6 +262,7 @@ export async function measureLoad<Variant extends string>(
       loadCore: LOAD_CORE,
       requestsPerSecond: summary('requestsPerSecond'),
       cost,
+      costInterval,
       cpuMicrosPerRequest: summary('cpuMicros'),
       cpuOverhead,
       targetCost: options.targetCost,
@@ -208,12 +286,17 @@ export function printLoad(
   for (const variant of variants) {
     const { median: value, rounds } = result.requestsPerSecond[variant]!;
     const cost = result.cost[variant];
+    const interval = result.costInterval[variant];
+    const straddles =
+      interval !== undefined && interval[0] < result.targetCost && interval[1] >= result.targetCost;
     const note =
-      cost === undefined
+      cost === undefined || interval === undefined
         ? ''
-        : `  costs ${(cost * 100).toFixed(1)}%${
+        : `  costs ${costText(cost, interval)}${
             variant === measured
-              ? `, target < ${result.targetCost * 100}% ${result.targetMet ? 'met' : 'MISSED'}`
+              ? `, target < ${result.targetCost * 100}% ${result.targetMet ? 'met' : 'MISSED'}${
+                  straddles ? ' (the interval straddles the target)' : ''
+                }`
               : ''
           }`;
     console.log(
@@ -224,7 +307,8 @@ export function printLoad(
   for (const variant of variants) {
     const { median: value } = result.cpuMicrosPerRequest[variant]!;
     const overhead = result.cpuOverhead[variant];
-    const note = overhead === undefined ? '' : `  +${(overhead * 100).toFixed(1)}% over bare`;
+    const sign = overhead !== undefined && overhead >= 0 ? '+' : '';
+    const note = overhead === undefined ? '' : `  ${sign}${percent(overhead)} over bare`;
     console.log(`${variant.padEnd(20)} ${value.toFixed(1).padStart(8)} µs${note}`);
   }
 }

@@ -16,7 +16,7 @@ import { metrics } from '@pytheus/express';
 import express from 'express';
 import promBundle from 'express-prom-bundle';
 import { Gauge as PromGauge, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
-import { type LoadFigures, measureLoad, pairedCost, printLoad, serveVariant } from '../lib/http-load.js';
+import { type LoadFigures, measureLoad, printCostOver, printLoad, serveVariant } from '../lib/http-load.js';
 import { pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 import { BUCKETS, LATENCIES } from '../lib/workload.js';
@@ -41,8 +41,6 @@ function app(variant: Variant): express.Express {
 
 let figures: LoadFigures | undefined;
 let overMiddleware: Record<string, number> | undefined;
-
-const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 // The per-request bookkeeping, done by hand with an anchor: what a middleware on it does for each request.
 function anchorBookkeeping(
@@ -93,12 +91,7 @@ export default defineSection({
       targetCost: 0.05,
     });
     printLoad('Express 5 hello world, GET /users/:id', VARIANTS, 'pytheus', figures);
-    const ours = pairedCost(figures, 'pytheus', 'empty middleware');
-    const theirs = pairedCost(figures, 'express-prom-bundle', 'empty middleware');
-    overMiddleware = { pytheus: ours, 'express-prom-bundle': theirs };
-    console.log(
-      `against the empty middleware (what the metrics themselves cost): pytheus ${percent(ours)}, express-prom-bundle ${percent(theirs)}`,
-    );
+    overMiddleware = printCostOver(figures, 'empty middleware', ['pytheus', 'express-prom-bundle']);
   },
   extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyMiddleware: overMiddleware }),
   cases: [

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pytheus from '@pytheus/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
-import { type LoadFigures, measureLoad, pairedCost, printLoad, serveVariant } from '../lib/http-load.js';
+import { type LoadFigures, measureLoad, printCostOver, printLoad, serveVariant } from '../lib/http-load.js';
 import { defineSection } from '../lib/section.js';
 
 // `empty hook` is `app.addHook('onRequest', (request, reply, done) => done())`.
@@ -33,8 +33,6 @@ async function app(variant: Variant): Promise<FastifyInstance> {
 let figures: LoadFigures | undefined;
 let overHook: Record<string, number> | undefined;
 
-const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
-
 export default defineSection({
   name: 'fastify',
   title: 'Fastify 5 plugins (figures above; no timed case of its own)',
@@ -48,12 +46,7 @@ export default defineSection({
       targetCost: 0.05,
     });
     printLoad('Fastify 5 hello world, GET /users/:id', VARIANTS, 'pytheus', figures);
-    const ours = pairedCost(figures, 'pytheus', 'empty hook');
-    const theirs = pairedCost(figures, 'fastify-metrics', 'empty hook');
-    overHook = { pytheus: ours, 'fastify-metrics': theirs };
-    console.log(
-      `against the empty hook (what the metrics themselves cost): pytheus ${percent(ours)}, fastify-metrics ${percent(theirs)}`,
-    );
+    overHook = printCostOver(figures, 'empty hook', ['pytheus', 'fastify-metrics']);
   },
   extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyHook: overHook }),
   cases: [],

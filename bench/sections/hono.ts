@@ -17,7 +17,7 @@ import { CollectorRegistry } from '@pytheus/core';
 import { metrics } from '@pytheus/hono';
 import { Hono } from 'hono';
 import { Registry as PromRegistry } from 'prom-client';
-import { type LoadFigures, measureLoad, pairedCost, printLoad, serveVariant } from '../lib/http-load.js';
+import { type LoadFigures, measureLoad, printCostOver, printLoad, serveVariant } from '../lib/http-load.js';
 import { pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 
@@ -47,8 +47,6 @@ function app(variant: Variant, registry?: CollectorRegistry | PromRegistry): Hon
 let figures: LoadFigures | undefined;
 let overMiddleware: Record<string, number> | undefined;
 
-const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
-
 export default defineSection({
   name: 'hono',
   title: "One request through Hono's app.fetch() with the metrics middleware, in this process",
@@ -62,12 +60,7 @@ export default defineSection({
       targetCost: 0.05,
     });
     printLoad('Hono 4 hello world on @hono/node-server, GET /users/:id', VARIANTS, 'pytheus', figures);
-    const ours = pairedCost(figures, 'pytheus', 'empty middleware');
-    const theirs = pairedCost(figures, '@hono/prometheus', 'empty middleware');
-    overMiddleware = { pytheus: ours, '@hono/prometheus': theirs };
-    console.log(
-      `against the empty middleware (what the metrics themselves cost): pytheus ${percent(ours)}, @hono/prometheus ${percent(theirs)}`,
-    );
+    overMiddleware = printCostOver(figures, 'empty middleware', ['pytheus', '@hono/prometheus']);
   },
   extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyMiddleware: overMiddleware }),
   cases: [
