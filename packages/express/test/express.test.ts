@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { CollectorRegistry, DuplicateMetricError, generateMetrics } from '@pytheus/core';
-import { close, eventually, hangUp, send } from '@pytheus/test-support';
+import { close, durationLines, eventually, hangUp, inFlightLines, send } from '@pytheus/test-support';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,11 +37,7 @@ async function start(
 
 /** `route status count` for every series of the duration histogram, in exposition order. */
 async function counts(registry: CollectorRegistry): Promise<string[]> {
-  const text = await generateMetrics(registry);
-  return [...text.matchAll(/^http_request_duration_seconds_count\{(.*)\} (\d+)$/gm)].map(([, labels, n]) => {
-    const label = (name: string) => new RegExp(`${name}="((?:[^"\\\\]|\\\\.)*)"`).exec(labels!)?.[1];
-    return `${label('method')} ${label('route')} ${label('status_code')} ${n}`;
-  });
+  return durationLines(await generateMetrics(registry));
 }
 
 /** The route most tests serve. */
@@ -52,8 +48,7 @@ function users(app: ReturnType<Express>): void {
 }
 
 async function inFlight(registry: CollectorRegistry): Promise<string[]> {
-  const text = await generateMetrics(registry);
-  return text.split('\n').filter((line) => line.startsWith('http_requests_in_flight{'));
+  return inFlightLines(await generateMetrics(registry));
 }
 
 describe.each(versions)('%s', (_, express) => {

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { CollectorRegistry, DuplicateMetricError, generateMetrics } from '@pytheus/core';
-import { eventually, hangUp, send } from '@pytheus/test-support';
+import { durationLines, eventually, hangUp, inFlightLines, send } from '@pytheus/test-support';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import pytheus, { type FastifyMetricsOptions, HttpOptionsError } from '../src/index.js';
@@ -37,16 +37,11 @@ async function listen(app: FastifyInstance): Promise<number> {
 
 /** `method route status count` for every series of the duration histogram, in exposition order. */
 async function counts(registry: CollectorRegistry): Promise<string[]> {
-  const text = await generateMetrics(registry);
-  return [...text.matchAll(/^http_request_duration_seconds_count\{(.*)\} (\d+)$/gm)].map(([, labels, n]) => {
-    const label = (name: string) => new RegExp(`${name}="((?:[^"\\\\]|\\\\.)*)"`).exec(labels!)?.[1];
-    return `${label('method')} ${label('route')} ${label('status_code')} ${n}`;
-  });
+  return durationLines(await generateMetrics(registry));
 }
 
 async function inFlight(registry: CollectorRegistry): Promise<string[]> {
-  const text = await generateMetrics(registry);
-  return text.split('\n').filter((line) => line.startsWith('http_requests_in_flight{'));
+  return inFlightLines(await generateMetrics(registry));
 }
 
 /** The route most tests serve. */

@@ -8,12 +8,11 @@ import { type ServerType, serve } from '@hono/node-server';
 import { MemoryBackend } from '@pytheus/backend-memory';
 import { RedisBackend, type RedisBackendConfig } from '@pytheus/backend-redis';
 import { CollectorRegistry, closeBackend, loadBackend, setDefaultRegistry } from '@pytheus/core';
-import { eventually, idleInFlight, inFlightLines, TestRedis } from '@pytheus/test-support';
+import { durationLines, eventually, idleInFlight, inFlightLines, TestRedis } from '@pytheus/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HonoMetricsOptions, metrics } from '../src/index.js';
 import { DEMO_BUCKETS, demoApp } from './app.js';
 import { NODE_APP, type Running, run } from './process.js';
-import { durationLines } from './series.js';
 
 let redis: TestRedis;
 const children: Running[] = [];

@@ -2,10 +2,9 @@
 // under its default permissions plus --allow-net=127.0.0.1 (no --allow-env: core must not need it), each scraped
 // over HTTP on 127.0.0.1 with exact assertions on the exposition. Bun and Deno are devDependencies of this package
 // (their binaries come from the npm registry); a missing one fails the test with what to do.
-import { eventually } from '@pytheus/test-support';
+import { durationLines, eventually } from '@pytheus/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, hangUp, NODE_APP, RUNTIME_APP, type Running, run } from './process.js';
-import { durationLines } from './series.js';
 
 const RUNTIMES: [string, () => [string, string[]]][] = [
   ['Node (@hono/node-server)', () => NODE_APP],
