@@ -158,17 +158,28 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function ratiosTo(figures: LoadFigures, variant: string, reference: string): number[] {
-  const base = figures.requestsPerSecond[reference]!.rounds;
-  return figures.requestsPerSecond[variant]!.rounds.map((value, round) => value / base[round]!);
+// Each round's figure of a variant divided by the reference's in the same round.
+function ratios(values: readonly number[], base: readonly number[]): number[] {
+  return values.map((value, round) => value / base[round]!);
 }
+
+function costOf(values: readonly number[], base: readonly number[]): number {
+  return 1 - median(ratios(values, base));
+}
+
+function costIntervalOf(values: readonly number[], base: readonly number[]): [number, number] {
+  const [low, high] = medianInterval(ratios(values, base));
+  return [1 - high, 1 - low];
+}
+
+const roundsOf = (figures: LoadFigures, variant: string) => figures.requestsPerSecond[variant]!.rounds;
 
 /**
  * The paired cost of `variant` against `reference` (another variant than bare): 1 - the median over rounds of its
  * requests per second / the reference's in the same round.
  */
 export function pairedCost(figures: LoadFigures, variant: string, reference: string): number {
-  return 1 - median(ratiosTo(figures, variant, reference));
+  return costOf(roundsOf(figures, variant), roundsOf(figures, reference));
 }
 
 /** The 95% bootstrap interval of {@link pairedCost}. */
@@ -177,8 +188,7 @@ export function pairedCostInterval(
   variant: string,
   reference: string,
 ): [number, number] {
-  const [low, high] = medianInterval(ratiosTo(figures, variant, reference));
-  return [1 - high, 1 - low];
+  return costIntervalOf(roundsOf(figures, variant), roundsOf(figures, reference));
 }
 
 /**
@@ -235,36 +245,28 @@ export async function measureLoad<Variant extends string>(
           return [variant, { rounds: values, median: median(values) }];
         }),
       );
-    const bare = runs[variants[0]!]!;
+    const requestsPerSecond = summary('requestsPerSecond');
+    const cpuMicrosPerRequest = summary('cpuMicros');
+    const bare = variants[0]!;
     // Paired figures: each round compares apps loaded one right after the other, so that a slow patch of the
     // shared machine, which lasts longer than a run, cancels out; the median round is the figure.
-    const ratios = (variant: string, figure: keyof Run) =>
-      runs[variant]!.map((run, round) => run[figure] / bare[round]![figure]);
-    const paired = (variant: string, figure: keyof Run) => median(ratios(variant, figure));
     const others = variants.slice(1);
-    const cost = Object.fromEntries(
-      others.map((variant) => [variant, 1 - paired(variant, 'requestsPerSecond')]),
-    );
-    const costInterval = Object.fromEntries(
-      others.map((variant) => {
-        const [low, high] = medianInterval(ratios(variant, 'requestsPerSecond'));
-        return [variant, [1 - high, 1 - low] as [number, number]];
-      }),
-    );
-    const cpuOverhead = Object.fromEntries(
-      others.map((variant) => [variant, paired(variant, 'cpuMicros') - 1]),
-    );
+    const perVariant = <T>(figure: (variant: string) => T) =>
+      Object.fromEntries(others.map((variant) => [variant, figure(variant)]));
+    const rps = (variant: string) => requestsPerSecond[variant]!.rounds;
+    const cpu = (variant: string) => cpuMicrosPerRequest[variant]!.rounds;
+    const cost = perVariant((variant) => costOf(rps(variant), rps(bare)));
     return {
       rounds,
       secondsPerRun: seconds,
       connections: CONNECTIONS,
       serverCore: SERVER_CORE,
       loadCore: LOAD_CORE,
-      requestsPerSecond: summary('requestsPerSecond'),
+      requestsPerSecond,
       cost,
-      costInterval,
-      cpuMicrosPerRequest: summary('cpuMicros'),
-      cpuOverhead,
+      costInterval: perVariant((variant) => costIntervalOf(rps(variant), rps(bare))),
+      cpuMicrosPerRequest,
+      cpuOverhead: perVariant((variant) => median(ratios(cpu(variant), cpu(bare))) - 1),
       targetCost: options.targetCost,
       targetMet: cost[options.measured]! < options.targetCost,
     };
