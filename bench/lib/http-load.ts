@@ -1,14 +1,18 @@
-// Throughput of hello-world servers under load, for the adapter sections (express, hono): a bare app and the same
-// app with each middleware compared, in requests per second over loopback and server CPU time per request. Each
-// variant runs in a process of its own pinned to one core, wrk runs pinned to the other, and the variants are
-// loaded in turn, round after round, so that a disturbance of the shared machine hits all alike. Costs are paired
-// figures: the median over rounds of each round's ratio to the bare app loaded next to it.
+// Throughput of hello-world servers under load, for the adapter sections (express, fastify, hono): a bare app and
+// the same app with each middleware compared, over loopback, in trials of fresh server processes pinned to one
+// core with wrk pinned to the other. Two figures per middleware: its requests per second when each app is loaded
+// alone in turn (what a user's load test sees), and its CPU time per request when it shares the core with the
+// bare app under load at the same time (the precise one: the machine's drift hits both alike). See
+// measureLoad and bench/README.md.
 //
 // Needs wrk (Debian: apt-get install wrk) and taskset (util-linux).
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export interface LoadOptions<Variant extends string> {
   /** The section's name, for messages and its environment variables (`BENCH_<NAME>_ROUNDS`, `_SECONDS`). */
@@ -25,25 +29,38 @@ export interface LoadOptions<Variant extends string> {
 }
 
 export interface LoadFigures {
+  /** Fresh server processes per variant: each trial starts every variant anew. */
+  trials: number;
+  /** Rounds per trial, of each kind of load. */
   rounds: number;
   secondsPerRun: number;
   connections: number;
   serverCore: string;
   loadCore: string;
-  /** Per variant: the requests per second of each round, and their median. */
-  requestsPerSecond: Record<string, { rounds: number[]; median: number }>;
-  /** Per variant: the server's CPU time per request in microseconds, each round and the median. */
-  cpuMicrosPerRequest: Record<string, { rounds: number[]; median: number }>;
-  /** What each middleware adds to the bare app's CPU time per request: the paired median of its / bare's - 1. */
-  cpuOverhead: Record<string, number>;
-  /** Share of the bare app's throughput that each middleware costs: 1 - the paired median of its / bare's. */
+  /**
+   * Per variant, alone on the core in turn: the requests per second of each round, grouped by trial, and their
+   * median.
+   */
+  requestsPerSecond: Record<string, { trials: number[][]; median: number }>;
+  /**
+   * Share of the bare app's throughput that each middleware costs, from the rounds in turn: 1 - the median of its
+   * requests per second / bare's in the same round.
+   */
   cost: Record<string, number>;
   /**
-   * A 95% interval of each cost, by bootstrap over the rounds (resampling rounds with replacement, the median of
-   * each resample): how far the figure could move on another run of this machine.
+   * Per variant, sharing the core with bare: bare's CPU time per request / the variant's in each round, grouped by
+   * trial (a figure of 0.95 is a 5% cost).
    */
+  sharedShares: Record<string, number[][]>;
+  /** What each middleware costs when it shares the core with bare: 1 - the median of {@link sharedShares}. */
+  sharedCost: Record<string, number>;
+  /** Per cost (`cost` and `sharedCost`): a 95% interval by a two-level bootstrap over trials and their rounds. */
   costInterval: Record<string, [number, number]>;
+  sharedCostInterval: Record<string, [number, number]>;
+  /** Per variant, the server's CPU time per request in microseconds when alone on the core (median). */
+  cpuMicrosPerRequest: Record<string, number>;
   targetCost: number;
+  /** Whether the measured variant's cost is under the target by both figures. */
   targetMet: boolean;
 }
 
@@ -84,14 +101,28 @@ function startServer(script: string, variant: string): Promise<Running> {
   });
 }
 
-// CPU time (user + system) a process has used, in seconds, from /proc: a second figure per request that other
-// load on a shared machine disturbs less than throughput does.
+function stopServer(server: Running): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.child.removeAllListeners('exit');
+    server.child.once('exit', () => resolve());
+    server.child.kill('SIGTERM');
+  });
+}
+
+// CPU time a process has run, in seconds: from /proc/<pid>/schedstat (nanoseconds) where the kernel keeps it, else
+// from /proc/<pid>/stat (user + system, in clock ticks). A second figure per request, which other load on a shared
+// machine disturbs less than throughput does.
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of stat(5) (utime, stime): 12 and 13 after the command name.
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5) (utime, stime): 12 and 13 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  }
 }
 
 interface Run {
@@ -101,16 +132,16 @@ interface Run {
 }
 
 /** Loads the server with wrk for `seconds`: its requests per second and the server's CPU per request. */
-function load(server: Running, target: string, seconds: number): Run {
+async function load(server: Running, target: string, seconds: number, connections: number): Promise<Run> {
   const before = cpuSeconds(server.child.pid!);
-  const output = execFileSync(
+  const { stdout: output } = await execFileAsync(
     'taskset',
     [
       '-c',
       LOAD_CORE,
       'wrk',
       '-t1',
-      `-c${CONNECTIONS}`,
+      `-c${connections}`,
       `-d${seconds}s`,
       '--latency',
       `http://127.0.0.1:${server.port}${target}`,
@@ -139,13 +170,21 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** The 2.5th and 97.5th percentiles of the median of `values`, by 2000 bootstrap resamples. */
-export function medianInterval(values: readonly number[]): [number, number] {
+/**
+ * The 2.5th and 97.5th percentiles of the median of all values of `groups`, by 2000 two-level bootstrap
+ * resamples: trials drawn with replacement, then rounds within each drawn trial. Rounds of one trial share its
+ * processes (and whatever luck of code layout they had), so the trials are what vary from run to run.
+ */
+export function medianInterval(groups: readonly (readonly number[])[]): [number, number] {
   const random = seeded(0x5eed);
+  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)]!;
   const medians: number[] = [];
-  const sample = new Array<number>(values.length);
   for (let i = 0; i < 2000; i++) {
-    for (let j = 0; j < values.length; j++) sample[j] = values[Math.floor(random() * values.length)]!;
+    const sample: number[] = [];
+    for (let g = 0; g < groups.length; g++) {
+      const group = pick(groups);
+      for (let j = 0; j < group.length; j++) sample.push(pick(group));
+    }
     medians.push(median(sample));
   }
   medians.sort((a, b) => a - b);
@@ -158,55 +197,68 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-// Each round's figure of a variant divided by the reference's in the same round.
-function ratios(values: readonly number[], base: readonly number[]): number[] {
-  return values.map((value, round) => value / base[round]!);
+type Grouped = readonly (readonly number[])[];
+
+// Each round's figure of a variant divided by the reference's in the same round, trial by trial.
+function ratios(values: Grouped, base: Grouped): number[][] {
+  return values.map((trial, t) => trial.map((value, round) => value / base[t]![round]!));
 }
 
-function costOf(values: readonly number[], base: readonly number[]): number {
-  return 1 - median(ratios(values, base));
+function costOf(shares: Grouped): number {
+  return 1 - median(shares.flat());
 }
 
-function costIntervalOf(values: readonly number[], base: readonly number[]): [number, number] {
-  const [low, high] = medianInterval(ratios(values, base));
+function costIntervalOf(shares: Grouped): [number, number] {
+  const [low, high] = medianInterval(shares);
   return [1 - high, 1 - low];
 }
 
-const roundsOf = (figures: LoadFigures, variant: string) => figures.requestsPerSecond[variant]!.rounds;
-
-/**
- * The paired cost of `variant` against `reference` (another variant than bare): 1 - the median over rounds of its
- * requests per second / the reference's in the same round.
- */
-export function pairedCost(figures: LoadFigures, variant: string, reference: string): number {
-  return costOf(roundsOf(figures, variant), roundsOf(figures, reference));
+/** A cost by both figures, each with its 95% interval. */
+export interface PairedCost {
+  /** From the rounds in turn. */
+  cost: number;
+  interval: [number, number];
+  /** From the rounds sharing the core with bare. */
+  shared: number;
+  sharedInterval: [number, number];
 }
 
-/** The 95% bootstrap interval of {@link pairedCost}. */
-export function pairedCostInterval(
-  figures: LoadFigures,
-  variant: string,
-  reference: string,
-): [number, number] {
-  return costIntervalOf(roundsOf(figures, variant), roundsOf(figures, reference));
+/**
+ * The cost of `variant` against `reference` (another variant than bare), by both figures: from the rounds in
+ * turn (its requests per second / the reference's in the same round) and from the rounds sharing the core with
+ * bare (its share / the reference's share in the same round), each with its interval.
+ */
+export function pairedCost(figures: LoadFigures, variant: string, reference: string): PairedCost {
+  const rps = (name: string) => figures.requestsPerSecond[name]!.trials;
+  const alone = ratios(rps(variant), rps(reference));
+  const shared = ratios(figures.sharedShares[variant]!, figures.sharedShares[reference]!);
+  return {
+    cost: costOf(alone),
+    interval: costIntervalOf(alone),
+    shared: costOf(shared),
+    sharedInterval: costIntervalOf(shared),
+  };
 }
 
 /**
  * Prints each of `variants`' cost against `reference` (the empty middleware: what the metrics themselves cost),
- * with its interval, and returns the costs.
+ * by both figures, and returns them.
  */
 export function printCostOver(
   figures: LoadFigures,
   reference: string,
   variants: readonly string[],
-): Record<string, number> {
+): Record<string, PairedCost> {
   const costs = Object.fromEntries(
     variants.map((variant) => [variant, pairedCost(figures, variant, reference)]),
   );
-  const texts = variants.map(
-    (variant) => `${variant} ${costText(costs[variant]!, pairedCostInterval(figures, variant, reference))}`,
-  );
-  console.log(`against the ${reference} (what the metrics themselves cost): ${texts.join(', ')}`);
+  console.log(`against the ${reference} (what the metrics themselves cost):`);
+  for (const variant of variants) {
+    const { cost, interval, shared, sharedInterval } = costs[variant]!;
+    console.log(
+      `  ${variant.padEnd(20)} sharing the core ${costText(shared, sharedInterval)}; in turn ${costText(cost, interval)}`,
+    );
+  }
   return costs;
 }
 
@@ -215,67 +267,95 @@ function costText(cost: number, interval: readonly [number, number]): string {
   return `${percent(cost)} (95% interval ${percent(interval[0])} to ${percent(interval[1])})`;
 }
 
-/** Starts every variant's server, loads them in alternating rounds, and returns the figures. */
+/**
+ * Measures every variant in `trials` trials. Each trial starts a fresh server process per variant and warms them
+ * up, then runs two kinds of rounds:
+ * - in turn: each variant alone on the server core under wrk -c50, a different one first each round (requests
+ *   per second, as a user's load test sees them);
+ * - sharing the core: bare and one other variant at once, both on the server core, each under its own wrk -c25
+ *   (the CPU time per request of both, measured over the same seconds, so that the machine's drift, which
+ *   moves the figures in turn by ±15% from one round to the next here, hits both alike).
+ * Fresh processes per trial matter as much: one process of an app can run a few percent faster or slower than
+ * another of the same app for the whole of its life (how its code and heap were laid out), which more rounds
+ * of the same processes never average away.
+ */
 export async function measureLoad<Variant extends string>(
   options: LoadOptions<Variant>,
 ): Promise<LoadFigures> {
   const { section, variants, script, path: target } = options;
   const prefix = `BENCH_${section.toUpperCase()}`;
-  const rounds = Number(process.env[`${prefix}_ROUNDS`] ?? 16);
+  const trials = Number(process.env[`${prefix}_TRIALS`] ?? 4);
+  const rounds = Number(process.env[`${prefix}_ROUNDS`] ?? 3);
   const seconds = Number(process.env[`${prefix}_SECONDS`] ?? 2);
   need(section, 'wrk', ['--version'], 'Debian: apt-get install wrk');
   need(section, 'taskset', ['-c', '0', 'true'], 'util-linux');
-  const servers = await Promise.all(variants.map((variant) => startServer(script, variant)));
-  try {
-    // Warm-up: every app's code is optimized before any round counts.
-    for (const server of servers) load(server, target, 2);
-    const runs: Record<string, Run[]> = Object.fromEntries(variants.map((variant) => [variant, []]));
-    for (let round = 0; round < rounds; round++) {
-      // A different app goes first in each round.
-      for (let i = 0; i < servers.length; i++) {
-        const server = servers[(round + i) % servers.length]!;
-        runs[server.variant]!.push(load(server, target, seconds));
+  const bare = variants[0]!;
+  const others = variants.slice(1);
+  const alone: Record<string, Run[][]> = Object.fromEntries(variants.map((variant) => [variant, []]));
+  const shared: Record<string, number[][]> = Object.fromEntries(variants.map((variant) => [variant, []]));
+  for (let trial = 0; trial < trials; trial++) {
+    // Started one after the other, in a different order each trial.
+    const servers: Running[] = [];
+    try {
+      for (let i = 0; i < variants.length; i++) {
+        servers.push(await startServer(script, variants[(trial + i) % variants.length]!));
       }
-      process.stderr.write(`  round ${round + 1}/${rounds} done\n`);
+      const byVariant = (variant: string) => servers.find((server) => server.variant === variant)!;
+      // Warm-up: every app's code is optimized before any round counts.
+      for (const server of servers) await load(server, target, 2, CONNECTIONS);
+      for (const variant of variants) alone[variant]!.push([]);
+      for (const variant of variants) shared[variant]!.push([]);
+      for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < variants.length; i++) {
+          const variant = variants[(trial + round + i) % variants.length]!;
+          alone[variant]!.at(-1)!.push(await load(byVariant(variant), target, seconds, CONNECTIONS));
+        }
+        shared[bare]!.at(-1)!.push(1);
+        for (const variant of others) {
+          const [base, run] = await Promise.all([
+            load(byVariant(bare), target, seconds, CONNECTIONS / 2),
+            load(byVariant(variant), target, seconds, CONNECTIONS / 2),
+          ]);
+          shared[variant]!.at(-1)!.push(base.cpuMicros / run.cpuMicros);
+        }
+      }
+    } finally {
+      await Promise.all(servers.map(stopServer));
     }
-    const summary = (figure: keyof Run) =>
-      Object.fromEntries(
-        variants.map((variant) => {
-          const values = runs[variant]!.map((run) => run[figure]);
-          return [variant, { rounds: values, median: median(values) }];
-        }),
-      );
-    const requestsPerSecond = summary('requestsPerSecond');
-    const cpuMicrosPerRequest = summary('cpuMicros');
-    const bare = variants[0]!;
-    // Paired figures: each round compares apps loaded one right after the other, so that a slow patch of the
-    // shared machine, which lasts longer than a run, cancels out; the median round is the figure.
-    const others = variants.slice(1);
-    const perVariant = <T>(figure: (variant: string) => T) =>
-      Object.fromEntries(others.map((variant) => [variant, figure(variant)]));
-    const rps = (variant: string) => requestsPerSecond[variant]!.rounds;
-    const cpu = (variant: string) => cpuMicrosPerRequest[variant]!.rounds;
-    const cost = perVariant((variant) => costOf(rps(variant), rps(bare)));
-    return {
-      rounds,
-      secondsPerRun: seconds,
-      connections: CONNECTIONS,
-      serverCore: SERVER_CORE,
-      loadCore: LOAD_CORE,
-      requestsPerSecond,
-      cost,
-      costInterval: perVariant((variant) => costIntervalOf(rps(variant), rps(bare))),
-      cpuMicrosPerRequest,
-      cpuOverhead: perVariant((variant) => median(ratios(cpu(variant), cpu(bare))) - 1),
-      targetCost: options.targetCost,
-      targetMet: cost[options.measured]! < options.targetCost,
-    };
-  } finally {
-    for (const server of servers) server.child.kill('SIGTERM');
+    process.stderr.write(`  trial ${trial + 1}/${trials} done\n`);
   }
+  const rps = (variant: string) => alone[variant]!.map((runs) => runs.map((run) => run.requestsPerSecond));
+  const perVariant = <T>(names: readonly string[], figure: (variant: string) => T) =>
+    Object.fromEntries(names.map((variant) => [variant, figure(variant)]));
+  const aloneShares = (variant: string) => ratios(rps(variant), rps(bare));
+  const cost = perVariant(others, (variant) => costOf(aloneShares(variant)));
+  const sharedCost = perVariant(others, (variant) => costOf(shared[variant]!));
+  return {
+    trials,
+    rounds,
+    secondsPerRun: seconds,
+    connections: CONNECTIONS,
+    serverCore: SERVER_CORE,
+    loadCore: LOAD_CORE,
+    requestsPerSecond: perVariant(variants, (variant) => ({
+      trials: rps(variant),
+      median: median(rps(variant).flat()),
+    })),
+    cost,
+    costInterval: perVariant(others, (variant) => costIntervalOf(aloneShares(variant))),
+    sharedShares: shared,
+    sharedCost,
+    sharedCostInterval: perVariant(others, (variant) => costIntervalOf(shared[variant]!)),
+    cpuMicrosPerRequest: perVariant(variants, (variant) =>
+      median(alone[variant]!.flat().map((run) => run.cpuMicros)),
+    ),
+    targetCost: options.targetCost,
+    targetMet:
+      cost[options.measured]! < options.targetCost && sharedCost[options.measured]! < options.targetCost,
+  };
 }
 
-/** Prints the figures: requests/s per variant with its cost, then CPU time per request. */
+/** Prints the figures: per variant its requests/s alone, and its cost by both figures. */
 export function printLoad(
   title: string,
   variants: readonly string[],
@@ -283,35 +363,39 @@ export function printLoad(
   result: LoadFigures,
 ): void {
   console.log(
-    `${title}: requests/s, median of ${result.rounds} rounds of ${result.secondsPerRun} s (wrk -c${result.connections}; server on core ${result.serverCore}, wrk on core ${result.loadCore}); cost: the median of each round's ratio to bare`,
+    `${title}: ${result.trials} trials of fresh server processes, each with ${result.rounds} rounds of ${result.secondsPerRun} s of both kinds (server on core ${result.serverCore}, wrk on core ${result.loadCore})`,
   );
+  console.log(
+    `  in turn: each app alone under wrk -c${result.connections}, requests/s; cost: 1 - the median of each round's ratio to bare`,
+  );
+  console.log(
+    `  sharing the core: bare and the app at once, wrk -c${result.connections / 2} each; cost: 1 - the median of bare's CPU time per request / the app's`,
+  );
+  const target = result.targetCost;
+  const straddles = (interval: readonly [number, number]) => interval[0] < target && interval[1] >= target;
   for (const variant of variants) {
-    const { median: value, rounds } = result.requestsPerSecond[variant]!;
+    const { median: value } = result.requestsPerSecond[variant]!;
+    const cpu = result.cpuMicrosPerRequest[variant]!;
+    const head = `${variant.padEnd(20)} ${value.toFixed(0).padStart(8)} requests/s, ${cpu.toFixed(1)} µs CPU each`;
     const cost = result.cost[variant];
-    const interval = result.costInterval[variant];
-    const straddles =
-      interval !== undefined && interval[0] < result.targetCost && interval[1] >= result.targetCost;
-    const note =
-      cost === undefined || interval === undefined
-        ? ''
-        : `  costs ${costText(cost, interval)}${
-            variant === measured
-              ? `, target < ${result.targetCost * 100}% ${result.targetMet ? 'met' : 'MISSED'}${
-                  straddles ? ' (the interval straddles the target)' : ''
-                }`
-              : ''
-          }`;
+    if (cost === undefined) {
+      console.log(head);
+      continue;
+    }
+    const interval = result.costInterval[variant]!;
+    const sharedInterval = result.sharedCostInterval[variant]!;
+    console.log(head);
     console.log(
-      `${variant.padEnd(20)} ${value.toFixed(0).padStart(8)}${note}   rounds: ${rounds.map((r) => r.toFixed(0)).join(' ')}`,
+      `${''.padEnd(21)}costs ${costText(result.sharedCost[variant]!, sharedInterval)} sharing the core, ${costText(cost, interval)} in turn`,
     );
-  }
-  console.log('server CPU time per request (median; paired with bare as above)');
-  for (const variant of variants) {
-    const { median: value } = result.cpuMicrosPerRequest[variant]!;
-    const overhead = result.cpuOverhead[variant];
-    const sign = overhead !== undefined && overhead >= 0 ? '+' : '';
-    const note = overhead === undefined ? '' : `  ${sign}${percent(overhead)} over bare`;
-    console.log(`${variant.padEnd(20)} ${value.toFixed(1).padStart(8)} µs${note}`);
+    if (variant === measured) {
+      const undecided = straddles(sharedInterval) || straddles(interval);
+      console.log(
+        `${''.padEnd(21)}target < ${target * 100}% by both figures: ${result.targetMet ? 'met' : 'MISSED'}${
+          undecided ? ' (an interval straddles the target)' : ''
+        }`,
+      );
+    }
   }
 }
 

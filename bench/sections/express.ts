@@ -1,9 +1,9 @@
 // The Express section: what request metrics cost a hello-world Express 5 app, `GET /users/:id`, in requests per
 // second over loopback, for the app without middleware, with an empty middleware, with @pytheus/express and with
-// express-prom-bundle (the adapter users know), measured in the same run (lib/http-load.ts: pinned cores,
-// alternating rounds, paired costs). Target: pytheus costs under 5% of the bare app's throughput. The empty
-// middleware separates what any middleware costs an Express app (one more layer for the router to match and step
-// through, on every request) from what the metrics cost on top of it.
+// express-prom-bundle (the adapter users know), measured in the same run (lib/http-load.ts: pinned cores, fresh
+// processes per trial, rounds in turn and sharing the core). Target: pytheus costs under 5% of the bare app's
+// throughput. The empty middleware separates what any middleware costs an Express app (one more layer for the router
+// to match and step through, on every request) from what the metrics cost on top of it.
 //
 // The timed case below is the per-request bookkeeping alone, in this process: pytheus' HTTP layer start/finish
 // against the same work done by hand with each anchor (a histogram observation with three labels, and an
@@ -16,7 +16,14 @@ import { metrics } from '@pytheus/express';
 import express from 'express';
 import promBundle from 'express-prom-bundle';
 import { Gauge as PromGauge, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
-import { type LoadFigures, measureLoad, printCostOver, printLoad, serveVariant } from '../lib/http-load.js';
+import {
+  type LoadFigures,
+  measureLoad,
+  type PairedCost,
+  printCostOver,
+  printLoad,
+  serveVariant,
+} from '../lib/http-load.js';
 import { pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 import { BUCKETS, LATENCIES } from '../lib/workload.js';
@@ -40,7 +47,7 @@ function app(variant: Variant): express.Express {
 }
 
 let figures: LoadFigures | undefined;
-let overMiddleware: Record<string, number> | undefined;
+let overMiddleware: Record<string, PairedCost> | undefined;
 
 // The per-request bookkeeping, done by hand with an anchor: what a middleware on it does for each request.
 function anchorBookkeeping(

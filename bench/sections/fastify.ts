@@ -1,10 +1,10 @@
 // The Fastify section: what request metrics cost a hello-world Fastify 5 app, `GET /users/:id`, in requests per
 // second over loopback, for the app without a metrics plugin, with an empty onRequest hook, with @pytheus/fastify
 // and with fastify-metrics (the plugin users know, as it comes: a histogram and a summary per route, on
-// @prometheus-io/client), measured in the same run (lib/http-load.ts: pinned cores, alternating rounds, paired
-// costs). Target: pytheus costs under 5% of the bare app's throughput. The empty hook separates what any plugin
-// that sees every request costs a Fastify app (Fastify runs its onRequest hook chain only when a hook is added)
-// from what the metrics cost on top of it.
+// @prometheus-io/client), measured in the same run (lib/http-load.ts: pinned cores, fresh processes per trial,
+// rounds in turn and sharing the core). Target: pytheus costs under 5% of the bare app's throughput. The empty hook
+// separates what any plugin that sees every request costs a Fastify app (Fastify runs its onRequest hook chain only
+// when a hook is added) from what the metrics cost on top of it.
 //
 // The per-request bookkeeping alone (the HTTP layer's start and finish against the anchors) is the express
 // section's timed case: the layer is the same.
@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 import pytheus from '@pytheus/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
-import { type LoadFigures, measureLoad, printCostOver, printLoad, serveVariant } from '../lib/http-load.js';
+import {
+  type LoadFigures,
+  measureLoad,
+  type PairedCost,
+  printCostOver,
+  printLoad,
+  serveVariant,
+} from '../lib/http-load.js';
 import { defineSection } from '../lib/section.js';
 
 // `empty hook` is `app.addHook('onRequest', (request, reply, done) => done())`.
@@ -31,7 +38,7 @@ async function app(variant: Variant): Promise<FastifyInstance> {
 }
 
 let figures: LoadFigures | undefined;
-let overHook: Record<string, number> | undefined;
+let overHook: Record<string, PairedCost> | undefined;
 
 export default defineSection({
   name: 'fastify',

@@ -1,10 +1,10 @@
 // The Hono section: what request metrics cost a hello-world Hono 4 app on Node (@hono/node-server),
 // `GET /users/:id`, in requests per second over loopback, for the app without middleware, with an empty
 // middleware, with @pytheus/hono and with @hono/prometheus (the middleware Hono users know, on prom-client),
-// measured in the same run (lib/http-load.ts: pinned cores, alternating rounds, paired costs). Target: pytheus
-// costs under 5% of the bare app's throughput. The empty middleware separates what any middleware costs a Hono
-// app (a lone handler runs directly; a chain runs through compose's promises, which @hono/node-server awaits on
-// its slower path) from what the metrics cost on top of it.
+// measured in the same run (lib/http-load.ts: pinned cores, fresh processes per trial, rounds in turn and sharing
+// the core). Target: pytheus costs under 5% of the bare app's throughput. The empty middleware separates what any
+// middleware costs a Hono app (a lone handler runs directly; a chain runs through compose's promises, which
+// @hono/node-server awaits on its slower path) from what the metrics cost on top of it.
 //
 // The timed case below is one request through `app.fetch()` in this process, Hono's dispatch included, as
 // @hono/node-server calls it (its lightweight Response installed, an env with the server's response), with one
@@ -17,7 +17,14 @@ import { CollectorRegistry } from '@pytheus/core';
 import { metrics } from '@pytheus/hono';
 import { Hono } from 'hono';
 import { Registry as PromRegistry } from 'prom-client';
-import { type LoadFigures, measureLoad, printCostOver, printLoad, serveVariant } from '../lib/http-load.js';
+import {
+  type LoadFigures,
+  measureLoad,
+  type PairedCost,
+  printCostOver,
+  printLoad,
+  serveVariant,
+} from '../lib/http-load.js';
 import { pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 
@@ -45,7 +52,7 @@ function app(variant: Variant, registry?: CollectorRegistry | PromRegistry): Hon
 }
 
 let figures: LoadFigures | undefined;
-let overMiddleware: Record<string, number> | undefined;
+let overMiddleware: Record<string, PairedCost> | undefined;
 
 export default defineSection({
   name: 'hono',
