@@ -18,21 +18,20 @@ import promBundle from 'express-prom-bundle';
 import { Gauge as PromGauge, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
 import {
   type LoadFigures,
+  listenForEnd,
   measureLoad,
   type PairedCost,
   printCostOver,
   printLoad,
   serveVariant,
+  timeToEnd,
 } from '../lib/http-load.js';
 import { pytheusTotal } from '../lib/readback.js';
 import { defineSection } from '../lib/section.js';
 import { BUCKETS, LATENCIES } from '../lib/workload.js';
 
-// `empty middleware` is `(req, res, next) => next()`. `close listener` is the least any request metrics
-// middleware does: that middleware, plus one listener (a function shared by all requests) for the end of each
-// response, which is how a middleware learns when a response is done, with what status, or that it was abandoned.
-// `timing floor` is the least a middleware that times requests does: a clock read when the request comes in and
-// one in its own close listener (a closure per request).
+// `empty middleware` is `(req, res, next) => next()`. `close listener` and `timing floor` are that middleware
+// doing the least any request metrics do, and the least that timing a request takes (lib/http-load.ts).
 const VARIANTS = [
   'bare',
   'empty middleware',
@@ -44,26 +43,19 @@ const VARIANTS = [
 type Variant = (typeof VARIANTS)[number];
 const SCRIPT = fileURLToPath(import.meta.url);
 
-const ignore = () => {};
-// What the `timing floor` variant measures: read by nobody, it keeps its clock reads from being optimized away.
-const timed = { seconds: 0 };
-
 /** The app each server process runs. */
 function app(variant: Variant): express.Express {
   const app = express();
   if (variant === 'empty middleware') app.use((_req, _res, next) => next());
   if (variant === 'close listener') {
     app.use((_req, res, next) => {
-      res.on('close', ignore);
+      listenForEnd(res);
       next();
     });
   }
   if (variant === 'timing floor') {
     app.use((_req, res, next) => {
-      const start = performance.now();
-      res.on('close', () => {
-        timed.seconds += (performance.now() - start) / 1000;
-      });
+      timeToEnd(res);
       next();
     });
   }

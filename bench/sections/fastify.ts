@@ -14,18 +14,19 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
 import {
   type LoadFigures,
+  listenForEnd,
   measureLoad,
   type PairedCost,
   printCostOver,
   printLoad,
   serveVariant,
+  timeToEnd,
 } from '../lib/http-load.js';
 import { defineSection } from '../lib/section.js';
 
-// `empty hook` is `app.addHook('onRequest', (request, reply, done) => done())`. `close listener` is the least
-// any request metrics plugin does: that hook, plus one listener (a function shared by all requests) on the raw
-// response's `close`, the one event that comes for finished and for abandoned responses alike. `timing floor`
-// is the least a plugin that times requests does: a clock read in the hook and one in its own close listener.
+// `empty hook` is `app.addHook('onRequest', (request, reply, done) => done())`. `close listener` and
+// `timing floor` are that hook doing the least any request metrics do, and the least that timing a request takes,
+// to the raw response (lib/http-load.ts).
 const VARIANTS = [
   'bare',
   'empty hook',
@@ -37,26 +38,19 @@ const VARIANTS = [
 type Variant = (typeof VARIANTS)[number];
 const SCRIPT = fileURLToPath(import.meta.url);
 
-const ignore = () => {};
-// What the `timing floor` variant measures: read by nobody, it keeps its clock reads from being optimized away.
-const timed = { seconds: 0 };
-
 /** The app each server process runs: Fastify's defaults (no logger), the plugin first. */
 async function app(variant: Variant): Promise<FastifyInstance> {
   const app = Fastify();
   if (variant === 'empty hook') app.addHook('onRequest', (_request, _reply, done) => done());
   if (variant === 'close listener') {
     app.addHook('onRequest', (_request, reply, done) => {
-      reply.raw.on('close', ignore);
+      listenForEnd(reply.raw);
       done();
     });
   }
   if (variant === 'timing floor') {
     app.addHook('onRequest', (_request, reply, done) => {
-      const start = performance.now();
-      reply.raw.on('close', () => {
-        timed.seconds += (performance.now() - start) / 1000;
-      });
+      timeToEnd(reply.raw);
       done();
     });
   }
