@@ -61,6 +61,33 @@ describe('createHttpMetrics', () => {
     );
   });
 
+  it('counts a request started with inFlight false only from pending() on, and uncounts it once', async () => {
+    const { registry, http } = setup();
+    const inFlight = () => samples(registry, 'http_requests_in_flight');
+    // Answered at once: never counted, but the method's series is shown from its first request on.
+    const quick = http.start('GET', null, null, false);
+    expect(await inFlight()).toEqual(['http_requests_in_flight{method="GET"} 0']);
+    expect(quick.finish({ route: '/a', statusCode: 200 })).toBe(true);
+    expect(await inFlight()).toEqual(['http_requests_in_flight{method="GET"} 0']);
+    // Still going on: counted from pending() (a second call changes nothing) until it finishes.
+    const slow = http.start('GET', null, null, false);
+    slow.pending();
+    slow.pending();
+    expect(await inFlight()).toEqual(['http_requests_in_flight{method="GET"} 1']);
+    slow.finish({ route: '/a', statusCode: 200 });
+    slow.pending(); // finished: nothing to count
+    expect(await inFlight()).toEqual(['http_requests_in_flight{method="GET"} 0']);
+    // Counted from the start (the default): pending() changes nothing.
+    const counted = http.start('GET', null, null);
+    counted.pending();
+    expect(await inFlight()).toEqual(['http_requests_in_flight{method="GET"} 1']);
+    counted.finish({ route: '/a', statusCode: 200 });
+    expect(await inFlight()).toEqual(['http_requests_in_flight{method="GET"} 0']);
+    expect(await samples(registry, 'http_request_duration_seconds_count')).toEqual([
+      'http_request_duration_seconds_count{method="GET",route="/a",status_code="200"} 3',
+    ]);
+  });
+
   it('records each timer once: a second finish (close after an abort) is ignored', async () => {
     const { registry, http } = setup();
     const timer = http.start('POST', null, null);

@@ -36,6 +36,12 @@ export interface RequestOutcome {
   responseBytes?: number;
 }
 
+// A route label, and per method index the instruments of each status code it was recorded with.
+interface RouteSeries {
+  readonly route: string;
+  readonly byMethod: (Map<number, SeriesSet> | undefined)[];
+}
+
 // The instruments of one label tuple: what a finished request writes to.
 interface SeriesSet {
   readonly duration: Histogram;
@@ -57,14 +63,25 @@ export class RequestTimer<Req = unknown, Res = unknown> {
     private readonly started: number,
     private readonly request: Req,
     private readonly response: Res,
+    private counted: boolean,
   ) {}
+
+  /**
+   * Counts the request in flight from now until it finishes, if `start` was told not to: for a request that is
+   * still going on when the adapter's synchronous part returns. Does nothing if it is counted or finished.
+   */
+  pending(): void {
+    if (this.counted || this.done) return;
+    this.counted = true;
+    this.owner._pending(this.methodIndex);
+  }
 
   /** Records the request; returns false when it had been recorded already. */
   finish(outcome: RequestOutcome): boolean {
     if (this.done) return false;
     this.done = true;
     const seconds = (performance.now() - this.started) / 1000;
-    this.owner._record(this.methodIndex, seconds, outcome, this.request, this.response);
+    this.owner._record(this.methodIndex, this.counted, seconds, outcome, this.request, this.response);
     return true;
   }
 }
@@ -93,12 +110,14 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
   private readonly groupStatusCodes: boolean;
   private readonly maxRoutes: number;
   private readonly endpoint: EndpointOptions;
+  // Whether a finished request records its duration alone: no extra labels, exemplars, counter or sizes.
+  private readonly durationOnly: boolean;
   // Made at a method's first request, so that only methods in use are exposed.
   private readonly inFlightChildren: (Gauge | undefined)[];
-  // Per method: route label -> status code -> the instruments of that tuple (without extra labels).
-  private readonly series: Map<string, Map<number, SeriesSet>>[];
-  // The route labels in use, at most maxRoutes: a template not among them once it is full is OVERFLOW_ROUTE.
-  private readonly routes = new Set<string>();
+  // The route labels in use, at most maxRoutes (a template not among them once it is full is OVERFLOW_ROUTE),
+  // each with the instruments of its label tuples (without extra labels): one lookup per finished request.
+  private readonly routes = new Map<string, RouteSeries>();
+  private routeCount = 0;
   private readonly statusLabels = new Map<number, string>();
 
   /** @internal Use {@link createHttpMetrics}. */
@@ -173,7 +192,12 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
       onError: options.onError,
     };
     this.inFlightChildren = METHOD_LABELS.map(() => undefined);
-    this.series = METHOD_LABELS.map(() => new Map());
+    this.durationOnly =
+      this.extraNames.length === 0 &&
+      this.exemplarHook === undefined &&
+      this.total === undefined &&
+      this.requestSize === undefined &&
+      this.responseSize === undefined;
   }
 
   /**
@@ -187,16 +211,31 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
     return false;
   }
 
-  /** Starts timing a request: counts it in flight under its method until its timer finishes. */
-  start(method: string, request: Req, response: Res): RequestTimer<Req, Res> {
+  /**
+   * Starts timing a request, and counts it in flight under its method until its timer finishes. With
+   * `inFlight: false` it is counted only from its timer's `pending()` on: an adapter that can tell when a
+   * request was answered before its own synchronous part returned (a synchronous handler) leaves the gauge
+   * alone for it, since nothing can read the gauge between the two writes that would cancel out.
+   */
+  start(method: string, request: Req, response: Res, inFlight = true): RequestTimer<Req, Res> {
     const index = methodIndex(method);
-    let inFlight = this.inFlightChildren[index];
-    if (inFlight === undefined) {
-      inFlight = this.inFlight.labels({ method: METHOD_LABELS[index]! });
-      this.inFlightChildren[index] = inFlight;
-    }
-    inFlight.inc();
-    return new RequestTimer(this, index, performance.now(), request, response);
+    const gauge = this.inFlightChildren[index] ?? this.inFlightChild(index);
+    if (inFlight) gauge.inc();
+    return new RequestTimer(this, index, performance.now(), request, response, inFlight);
+  }
+
+  // The in-flight series of a method, made at its first request: written at once (with 0), so that it is shown
+  // from then on on every backend, even while none of its requests stays in flight.
+  private inFlightChild(index: number): Gauge {
+    const gauge = this.inFlight.labels({ method: METHOD_LABELS[index]! });
+    gauge.inc(0);
+    this.inFlightChildren[index] = gauge;
+    return gauge;
+  }
+
+  /** @internal Counts a started request in flight (its timer's `pending()`). */
+  _pending(index: number): void {
+    this.inFlightChildren[index]!.inc();
   }
 
   /** The `method` label of an HTTP method: itself if standard, else {@link OTHER_METHOD}. */
@@ -209,11 +248,30 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
    * {@link OVERFLOW_ROUTE} for a template first seen after `maxRoutes` others.
    */
   routeLabel(template: string | undefined): string {
-    if (template === undefined) return UNMATCHED_ROUTE;
-    if (this.routes.has(template)) return template;
-    if (this.routes.size >= this.maxRoutes) return OVERFLOW_ROUTE;
-    this.routes.add(template);
-    return template;
+    return this.routeSeries(template).route;
+  }
+
+  // The route label of a template, with the instruments of its tuples.
+  private routeSeries(template: string | undefined): RouteSeries {
+    const key = template ?? UNMATCHED_ROUTE;
+    let found = this.routes.get(key);
+    if (found === undefined) {
+      // The fixed values are not routes: they never count towards maxRoutes.
+      const fixed = template === undefined || template === UNMATCHED_ROUTE || template === OVERFLOW_ROUTE;
+      if (!fixed && this.routeCount >= this.maxRoutes) {
+        found = this.routes.get(OVERFLOW_ROUTE) ?? this.addRoute(OVERFLOW_ROUTE);
+      } else {
+        if (!fixed) this.routeCount++;
+        found = this.addRoute(key);
+      }
+    }
+    return found;
+  }
+
+  private addRoute(route: string): RouteSeries {
+    const added: RouteSeries = { route, byMethod: METHOD_LABELS.map(() => undefined) };
+    this.routes.set(route, added);
+    return added;
   }
 
   /** The `status_code` label of a status: the code, or its class (`4xx`) with `groupStatusCodes`. */
@@ -228,12 +286,23 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
   }
 
   /** @internal Records one finished request; called once per timer. */
-  _record(index: number, seconds: number, outcome: RequestOutcome, request: Req, response: Res): void {
-    this.inFlightChildren[index]!.dec();
+  _record(
+    index: number,
+    counted: boolean,
+    seconds: number,
+    outcome: RequestOutcome,
+    request: Req,
+    response: Res,
+  ): void {
+    if (counted) this.inFlightChildren[index]!.dec();
     const statusCode = outcome.aborted ? CLIENT_CLOSED_REQUEST : outcome.statusCode;
+    if (this.durationOnly) {
+      this.cachedSeries(index, outcome.route, statusCode).duration.observe(seconds);
+      return;
+    }
     const set =
       this.extraNames.length === 0
-        ? this.cachedSeries(index, this.routeLabel(outcome.route), statusCode)
+        ? this.cachedSeries(index, outcome.route, statusCode)
         : this.labelledSeries(index, this.routeLabel(outcome.route), statusCode, request, response);
     let exemplar: Readonly<Record<string, string>> | undefined;
     if (this.exemplarHook !== undefined) {
@@ -256,18 +325,18 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
     if (set.responseSize !== undefined && isSize(responseBytes)) set.responseSize.observe(responseBytes);
   }
 
-  private cachedSeries(index: number, route: string, statusCode: number): SeriesSet {
-    const byRoute = this.series[index]!;
-    let byStatus = byRoute.get(route);
+  private cachedSeries(index: number, template: string | undefined, statusCode: number): SeriesSet {
+    const route = this.routeSeries(template);
+    let byStatus = route.byMethod[index];
     if (byStatus === undefined) {
       byStatus = new Map();
-      byRoute.set(route, byStatus);
+      route.byMethod[index] = byStatus;
     }
     let set = byStatus.get(statusCode);
     if (set === undefined) {
       set = this.seriesFor({
         method: METHOD_LABELS[index]!,
-        route,
+        route: route.route,
         status_code: this.statusLabel(statusCode),
       });
       byStatus.set(statusCode, set);
