@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHttpMetrics, type HttpMetricsOptions, type ScrapeAnswer } from '@pytheus/core/http';
+import {
+  createHttpMetrics,
+  type HttpMetricsOptions,
+  type RequestTimer,
+  type ScrapeAnswer,
+} from '@pytheus/core/http';
 import { toWebRequest } from '@pytheus/core/node';
 import { type RoutedRequest, RouteTemplates } from './route.js';
 
@@ -56,33 +61,59 @@ export function metrics<
   const metricsPath = http.metricsPath;
   const countResponses = options.responseSize === true;
   const countRequests = options.requestSize === true;
+  const ignoring = (options.ignorePaths?.length ?? 0) > 0;
+
+  function finish(
+    timer: RequestTimer<Req, Res>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    aborted: boolean,
+    sent?: Sent,
+  ) {
+    timer.finish({
+      route: templates.templateOf(req as RoutedRequest),
+      statusCode: res.statusCode,
+      aborted,
+      requestBytes: countRequests ? contentLength(req) : undefined,
+      responseBytes: sent?.bytes,
+    });
+  }
 
   return function pytheusMetrics(req, res, next) {
     const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
-    if (path === metricsPath) {
+    if (metricsPath !== false && isPath(url, metricsPath)) {
       serveMetrics(req, res, next);
       return;
     }
-    if (http.ignores(path)) {
+    if (ignoring && http.ignores(pathOf(url))) {
       next();
       return;
     }
-    const timer = http.start(req.method ?? 'GET', req as Req, res as Res);
+    const timer = http.start(req.method ?? 'GET', req as Req, res as Res, false);
     const sent = countResponses ? countBody(res) : undefined;
-    // `close` comes once for every response, after `finish` when it completed and alone when the connection
-    // went first: a response not finished by then was abandoned by the client (499). One listener, read once.
-    res.on('close', () => {
-      timer.finish({
-        route: templates.templateOf(req as RoutedRequest),
-        statusCode: res.statusCode,
-        aborted: !res.writableFinished,
-        requestBytes: countRequests ? contentLength(req) : undefined,
-        responseBytes: sent?.bytes,
-      });
-    });
-    next();
+    try {
+      next();
+    } finally {
+      // A response is done when it is complete (all of it handed to the OS) or when it closed first: a client
+      // that hung up (499). One a handler completed before `next()` returned (a synchronous handler, on Node 20
+      // and 22, when the socket took it at once) is recorded now, without a listener, and was never counted in
+      // flight: nothing could read the gauge meanwhile. One destroyed already was never answered: its client left
+      // before this middleware ran (while a middleware ahead of it waited) or during the chain. Any other response
+      // is in flight until its `close`, which comes once for every response: after `finish` when it completed,
+      // alone when the connection went first.
+      //
+      // These tests read the response's own data properties (`finished` is `writableEnded`'s), not the getters
+      // `writableFinished`, `writableEnded` or `closed`: those sit on ServerResponse's prototype, behind the
+      // prototype Express gives every response, where reading one costs as much as the rest of the middleware.
+      const socket = res.socket;
+      if (res.destroyed) finish(timer, req, res, true, sent);
+      else if (res.finished && socket !== null && socket.writableLength === 0)
+        finish(timer, req, res, false, sent);
+      else {
+        timer.pending();
+        res.on('close', () => finish(timer, req, res, !res.writableFinished, sent));
+      }
+    }
   };
 
   function serveMetrics(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
@@ -100,6 +131,16 @@ export function metrics<
   }
 }
 
+// Whether the request target `url` is `path`, with or without a query: without slicing the text.
+function isPath(url: string, path: string): boolean {
+  return url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63); // '?'
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
 function contentLength(req: IncomingMessage): number | undefined {
   const header = req.headers['content-length'];
   if (header === undefined) return undefined;
@@ -107,9 +148,13 @@ function contentLength(req: IncomingMessage): number | undefined {
   return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
 }
 
+interface Sent {
+  bytes: number;
+}
+
 // Counts the body bytes a response writes (only with `responseSize`): the size before any transfer coding.
-function countBody(res: ServerResponse): { bytes: number } {
-  const sent = { bytes: 0 };
+function countBody(res: ServerResponse): Sent {
+  const sent: Sent = { bytes: 0 };
   const add = (chunk: unknown, encoding: unknown) => {
     if (typeof chunk === 'string') {
       sent.bytes += Buffer.byteLength(

@@ -178,6 +178,36 @@ describe.each(versions)('%s', (_, express) => {
     expect(await inFlight(registry)).toEqual(['http_requests_in_flight{method="GET"} 0']);
   });
 
+  it('records a client that left while a middleware ahead of it waited as 499; in-flight returns to zero', async () => {
+    const registry = new CollectorRegistry();
+    const app = express();
+    let arrived!: () => void;
+    const serverHasIt = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    let left!: () => void;
+    const gone = new Promise<void>((resolve) => {
+      left = resolve;
+    });
+    // Holds the request until its client has gone: the metrics middleware sees a response closed already.
+    app.use((_req, res, next) => {
+      res.on('close', () => left());
+      arrived();
+      void gone.then(() => setImmediate(next));
+    });
+    app.use(metrics({ registry, buckets: [0.5] }));
+    users(app);
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    await new Promise((resolve) => server.once('listening', resolve));
+    await hangUp((server.address() as { port: number }).port, '/users/1', serverHasIt);
+    await gone;
+    expect(await eventually(() => counts(registry), ['GET /users/:id 499 1'])).toEqual([
+      'GET /users/:id 499 1',
+    ]);
+    expect(await inFlight(registry)).toEqual(['http_requests_in_flight{method="GET"} 0']);
+  });
+
   it('leaves ignored paths and the metrics path untimed', async () => {
     const { registry, get } = await start(
       express,
