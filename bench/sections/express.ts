@@ -40,7 +40,11 @@ const VARIANTS = [
   'pytheus',
   'express-prom-bundle',
 ] as const;
-type Variant = (typeof VARIANTS)[number];
+// The same app with an async handler (`await` before it answers), bare and with pytheus: a response that is
+// not complete when the middleware chain returns, which the middleware records on its `close` (a response the
+// handler completed at once it records without a listener).
+const ASYNC_VARIANTS = ['bare, async handler', 'pytheus, async handler'] as const;
+type Variant = (typeof VARIANTS)[number] | (typeof ASYNC_VARIANTS)[number];
 const SCRIPT = fileURLToPath(import.meta.url);
 
 /** The app each server process runs. */
@@ -59,16 +63,24 @@ function app(variant: Variant): express.Express {
       next();
     });
   }
-  if (variant === 'pytheus') app.use(metrics());
+  if (variant === 'pytheus' || variant === 'pytheus, async handler') app.use(metrics());
   // Labels like ours: method, path (its route template) and status.
   if (variant === 'express-prom-bundle') app.use(promBundle({ includeMethod: true, includePath: true }));
-  app.get('/users/:id', (req, res) => {
-    res.send(`hello ${req.params.id}`);
-  });
+  if (variant.endsWith('async handler')) {
+    app.get('/users/:id', async (req, res) => {
+      await Promise.resolve();
+      res.send(`hello ${req.params.id}`);
+    });
+  } else {
+    app.get('/users/:id', (req, res) => {
+      res.send(`hello ${req.params.id}`);
+    });
+  }
   return app;
 }
 
 let figures: LoadFigures | undefined;
+let asyncFigures: LoadFigures | undefined;
 let overMiddleware: Record<string, PairedCost> | undefined;
 
 // The per-request bookkeeping, done by hand with an anchor: what a middleware on it does for each request.
@@ -126,8 +138,25 @@ export default defineSection({
       'pytheus',
       'express-prom-bundle',
     ]);
+    asyncFigures = await measureLoad({
+      section: 'express',
+      variants: ASYNC_VARIANTS,
+      script: SCRIPT,
+      path: '/users/42',
+      measured: 'pytheus, async handler',
+      targetCost: 0.05,
+    });
+    printLoad(
+      'Express 5, the same with an async handler',
+      ASYNC_VARIANTS,
+      'pytheus, async handler',
+      asyncFigures,
+    );
   },
-  extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyMiddleware: overMiddleware }),
+  extras: () =>
+    figures === undefined
+      ? undefined
+      : { ...figures, costOverEmptyMiddleware: overMiddleware, asyncHandler: asyncFigures },
   cases: [
     {
       kind: 'timed',
@@ -154,7 +183,7 @@ export default defineSection({
   ],
 });
 
-serveVariant(SCRIPT, VARIANTS, 'express', (variant) => {
+serveVariant(SCRIPT, [...VARIANTS, ...ASYNC_VARIANTS], 'express', (variant) => {
   const server = app(variant).listen(0, '127.0.0.1', () => {
     process.stdout.write(`PORT ${(server.address() as { port: number }).port}\n`);
   });
