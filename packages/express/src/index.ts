@@ -95,9 +95,9 @@ export function metrics<
       next();
     } finally {
       // A response is done when it is complete (all of it handed to the OS) or when it closed first: a client
-      // that hung up (499). One a handler completed before `next()` returned (a synchronous handler, on Node 20
-      // and 22, when the socket took it at once) is recorded now, without a listener, and was never counted in
-      // flight: nothing could read the gauge meanwhile. One destroyed already was never answered: its client left
+      // that hung up (499). One a handler completed before `next()` returned (a synchronous handler, when the
+      // socket took all of it at once: nothing left in its buffer) is recorded now, without a listener, and was
+      // never counted in flight: nothing could read the gauge meanwhile. One destroyed already was never answered: its client left
       // before this middleware ran (while a middleware ahead of it waited) or during the chain. Any other response
       // is in flight until its `close`, which comes once for every response: after `finish` when it completed,
       // alone when the connection went first.

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { CollectorRegistry, DuplicateMetricError, generateMetrics } from '@pytheus/core';
 import { close, durationLines, eventually, hangUp, inFlightLines, send } from '@pytheus/test-support';
@@ -150,6 +151,48 @@ describe.each(versions)('%s', (_, express) => {
     });
     for (const method of ['GET', 'PATCH', 'PROPFIND', 'MKCOL']) await send(port, '/any', { method });
     expect(await counts(registry)).toEqual(['GET /any 200 1', 'PATCH /any 200 1', '_OTHER /any 200 2']);
+  });
+
+  it('counts a request in flight while its response goes on: a handler that waits, a body the socket cannot take at once', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let bodySent!: () => void;
+    const bigSent = new Promise<void>((resolve) => {
+      bodySent = resolve;
+    });
+    const body = Buffer.alloc(32 * 1024 * 1024, 'x'); // more than the loopback socket's buffers hold
+    const { registry, get, port } = await start(express, (app) => {
+      app.get('/wait', (_req, res) => {
+        void released.then(() => res.send('done'));
+      });
+      app.get('/big', (_req, res) => {
+        res.send(body);
+        bodySent();
+      });
+    });
+    const waiting = get('/wait');
+    expect(await eventually(() => inFlight(registry), ['http_requests_in_flight{method="GET"} 1'])).toEqual([
+      'http_requests_in_flight{method="GET"} 1',
+    ]);
+    release();
+    expect((await waiting).status).toBe(200);
+    // A client that reads nothing yet: the handler has answered, but most of the body waits in the socket.
+    const client = connect(port, '127.0.0.1');
+    client.pause();
+    client.write('GET /big HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n');
+    await bigSent;
+    expect(await inFlight(registry)).toEqual(['http_requests_in_flight{method="GET"} 1']);
+    expect(await counts(registry)).toEqual(['GET /wait 200 1']);
+    const read = new Promise<void>((resolve) => client.on('end', resolve));
+    client.resume();
+    await read;
+    expect(await eventually(() => counts(registry), ['GET /wait 200 1', 'GET /big 200 1'])).toEqual([
+      'GET /wait 200 1',
+      'GET /big 200 1',
+    ]);
+    expect(await inFlight(registry)).toEqual(['http_requests_in_flight{method="GET"} 0']);
   });
 
   it('records a client that hangs up before the response as 499; in-flight returns to zero', async () => {
