@@ -91,25 +91,27 @@ export function metrics<
     }
     const timer = http.start(req.method ?? 'GET', req as Req, res as Res, false);
     const sent = countResponses ? countBody(res) : undefined;
+    // Destroyed before this middleware ran, and not complete: its client left while a middleware ahead waited.
+    const abandoned = res.destroyed && !res.writableFinished;
     try {
       next();
     } finally {
       // A response is done when it is complete (all of it handed to the OS) or when it closed first: a client
-      // that hung up (499). One a handler completed before `next()` returned (a synchronous handler, when the
-      // socket took all of it at once: nothing left in its buffer) is recorded now, without a listener, and was
-      // never counted in flight: nothing could read the gauge meanwhile. One destroyed already was never answered: its client left
-      // before this middleware ran (while a middleware ahead of it waited) or during the chain. Any other response
-      // is in flight until its `close`, which comes once for every response: after `finish` when it completed,
-      // alone when the connection went first.
+      // that hung up (499). One destroyed already is done: abandoned before this middleware ran, or destroyed
+      // during the chain (complete or not). One a handler completed before `next()` returned (a synchronous
+      // handler, when the socket took all of it at once: nothing left in the response's or the socket's buffer)
+      // is recorded now, without a listener, and was never counted in flight: nothing could read the gauge
+      // meanwhile. Any other response is in flight until its `close`, which comes once for every response: after
+      // `finish` when it completed, alone when the connection went first.
       //
-      // These tests read the response's own data properties (`finished` is `writableEnded`'s), not the getters
-      // `writableFinished`, `writableEnded` or `closed`: those sit on ServerResponse's prototype, behind the
-      // prototype Express gives every response, where reading one costs as much as the rest of the middleware.
-      const socket = res.socket;
-      if (res.destroyed) finish(timer, req, res, true, sent);
-      else if (res.finished && socket !== null && socket.writableLength === 0)
+      // The common tests read own data properties of the request and response (`finished` is `writableEnded`'s),
+      // not getters such as `writableFinished` or `res.socket`: those sit on ServerResponse's prototype, behind
+      // the prototype Express gives every response, where reading one costs as much as the rest of the middleware.
+      // Should a Node version drop one of these properties, the test fails and the response takes the `close` path.
+      if (res.destroyed) finish(timer, req, res, abandoned || !res.writableFinished, sent);
+      else if (res.finished && (res as Buffering).outputSize === 0 && req.socket?.writableLength === 0) {
         finish(timer, req, res, false, sent);
-      else {
+      } else {
         timer.pending();
         res.on('close', () => finish(timer, req, res, !res.writableFinished, sent));
       }
@@ -147,6 +149,10 @@ function contentLength(req: IncomingMessage): number | undefined {
   const bytes = Number(header);
   return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
 }
+
+// A response with what it holds back from its socket: an own property of every Node response that @types/node
+// leaves out.
+type Buffering = ServerResponse & { readonly outputSize?: number };
 
 interface Sent {
   bytes: number;

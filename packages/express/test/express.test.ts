@@ -251,6 +251,33 @@ describe.each(versions)('%s', (_, express) => {
     expect(await inFlight(registry)).toEqual(['http_requests_in_flight{method="GET"} 0']);
   });
 
+  it('records a response a middleware ahead of it sent and closed with its status, not as a hang-up', async () => {
+    const registry = new CollectorRegistry();
+    const app = express();
+    let passed!: () => void;
+    const onward = new Promise<void>((resolve) => {
+      passed = resolve;
+    });
+    // Answers, and passes the request on only once the response has closed.
+    app.use((_req, res, next) => {
+      res.on('close', () =>
+        setImmediate(() => {
+          next();
+          passed();
+        }),
+      );
+      res.status(202).send('early');
+    });
+    app.use(metrics({ registry, buckets: [0.5] }));
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    await new Promise((resolve) => server.once('listening', resolve));
+    expect((await send((server.address() as { port: number }).port, '/early')).status).toBe(202);
+    await onward;
+    expect(await counts(registry)).toEqual(['GET <unmatched> 202 1']);
+    expect(await inFlight(registry)).toEqual(['http_requests_in_flight{method="GET"} 0']);
+  });
+
   it('leaves ignored paths and the metrics path untimed', async () => {
     const { registry, get } = await start(
       express,
