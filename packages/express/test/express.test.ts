@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { CollectorRegistry, DuplicateMetricError, generateMetrics } from '@pytheus/core';
-import { close, durationLines, eventually, hangUp, inFlightLines, send } from '@pytheus/test-support';
+import { close, durationLines, eventually, hangUp, inFlightLines, send, signal } from '@pytheus/test-support';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -154,14 +154,8 @@ describe.each(versions)('%s', (_, express) => {
   });
 
   it('counts a request in flight while its response goes on: a handler that waits, a body the socket cannot take at once', async () => {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let bodySent!: () => void;
-    const bigSent = new Promise<void>((resolve) => {
-      bodySent = resolve;
-    });
+    const { reached: released, reach: release } = signal();
+    const { reached: bigSent, reach: bodySent } = signal();
     const body = Buffer.alloc(32 * 1024 * 1024, 'x'); // more than the loopback socket's buffers hold
     const { registry, get, port } = await start(express, (app) => {
       app.get('/wait', (_req, res) => {
@@ -196,20 +190,14 @@ describe.each(versions)('%s', (_, express) => {
   });
 
   it('records a client that hangs up before the response as 499; in-flight returns to zero', async () => {
-    let arrived!: () => void;
-    const serverHasIt = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    let released!: () => void;
+    const { reached: serverHasIt, reach: arrived } = signal();
+    const { reached: gone, reach: released } = signal();
     const { registry, get, port } = await start(express, (app) => {
       app.get('/slow/:id', (_req, res) => {
         arrived();
         // Answers only after the client is gone.
         res.on('close', () => released());
       });
-    });
-    const gone = new Promise<void>((resolve) => {
-      released = resolve;
     });
     await hangUp(port, '/slow/1', serverHasIt);
     await gone;
@@ -224,14 +212,8 @@ describe.each(versions)('%s', (_, express) => {
   it('records a client that left while a middleware ahead of it waited as 499; in-flight returns to zero', async () => {
     const registry = new CollectorRegistry();
     const app = express();
-    let arrived!: () => void;
-    const serverHasIt = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    let left!: () => void;
-    const gone = new Promise<void>((resolve) => {
-      left = resolve;
-    });
+    const { reached: serverHasIt, reach: arrived } = signal();
+    const { reached: gone, reach: left } = signal();
     // Holds the request until its client has gone: the metrics middleware sees a response closed already.
     app.use((_req, res, next) => {
       res.on('close', () => left());
@@ -254,10 +236,7 @@ describe.each(versions)('%s', (_, express) => {
   it('records a response a middleware ahead of it sent and closed with its status, not as a hang-up', async () => {
     const registry = new CollectorRegistry();
     const app = express();
-    let passed!: () => void;
-    const onward = new Promise<void>((resolve) => {
-      passed = resolve;
-    });
+    const { reached: onward, reach: passed } = signal();
     // Answers, and passes the request on only once the response has closed.
     app.use((_req, res, next) => {
       res.on('close', () =>

@@ -18,3 +18,4 @@ export {
 } from './readme.js';
 export { TestRedis } from './redis.js';
 export { durationLines, idleInFlight, inFlightLines } from './series.js';
+export { signal } from './signal.js';
