@@ -6,7 +6,7 @@ import {
   type ScrapeAnswer,
 } from '@pytheus/core/http';
 import { toWebRequest } from '@pytheus/core/node';
-import { type RoutedRequest, RouteTemplates } from './route.js';
+import { pathOf, type RoutedRequest, RouteTemplates } from './route.js';
 
 export {
   CLIENT_CLOSED_REQUEST,
@@ -136,11 +136,6 @@ export function metrics<
 // Whether the request target `url` is `path`, with or without a query: without slicing the text.
 function isPath(url: string, path: string): boolean {
   return url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63); // '?'
-}
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
 }
 
 function contentLength(req: IncomingMessage): number | undefined {

@@ -88,6 +88,12 @@ export function pathText(path: unknown): string {
   return String(path);
 }
 
+/** A request target without its query. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
 function join(prefix: string, tail: string): string {
   if (prefix === '') return tail;
   if (tail === '/' || tail === '') return prefix;
@@ -256,9 +262,7 @@ export class RouteTemplates {
   private resolve(entry: RouteEntry, req: RoutedRequest): string {
     // What the app's router matched against: every router keeps `baseUrl + url` equal to its own input, also
     // after an error has unwound to an app-level handler (then baseUrl is '' and url the whole path).
-    const url = `${req.baseUrl ?? ''}${req.url ?? ''}`;
-    const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
+    const path = pathOf(`${req.baseUrl ?? ''}${req.url ?? ''}`);
     const many = entry.chains.length > 1;
     for (const chain of entry.chains) {
       const prefix = this.prefixOf(chain, path, many);

@@ -110,8 +110,6 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
   private readonly groupStatusCodes: boolean;
   private readonly maxRoutes: number;
   private readonly endpoint: EndpointOptions;
-  // Whether a finished request records its duration alone: no extra labels, exemplars, counter or sizes.
-  private readonly durationOnly: boolean;
   // Made at a method's first request, so that only methods in use are exposed.
   private readonly inFlightChildren: (Gauge | undefined)[];
   // The route labels in use, at most maxRoutes (a template not among them once it is full is OVERFLOW_ROUTE),
@@ -192,12 +190,6 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
       onError: options.onError,
     };
     this.inFlightChildren = METHOD_LABELS.map(() => undefined);
-    this.durationOnly =
-      this.extraNames.length === 0 &&
-      this.exemplarHook === undefined &&
-      this.total === undefined &&
-      this.requestSize === undefined &&
-      this.responseSize === undefined;
   }
 
   /**
@@ -296,10 +288,6 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
   ): void {
     if (counted) this.inFlightChildren[index]!.dec();
     const statusCode = outcome.aborted ? CLIENT_CLOSED_REQUEST : outcome.statusCode;
-    if (this.durationOnly) {
-      this.cachedSeries(index, outcome.route, statusCode).duration.observe(seconds);
-      return;
-    }
     const set =
       this.extraNames.length === 0
         ? this.cachedSeries(index, outcome.route, statusCode)
