@@ -83,6 +83,41 @@ describe.each(versions)('%s', (_, express) => {
     ]);
   });
 
+  it('records consecutive requests that differ in route, method, status or mount each in its own series', async () => {
+    const { registry, port, get } = await start(express, (app) => {
+      app.all('/users/:id', (req, res) => {
+        res.status(req.params.id === '404' ? 404 : 200).send('user');
+      });
+      app.get('/items/:id', (_req, res) => {
+        res.send('item');
+      });
+      // One route object under two mounts: its template depends on the request.
+      const shared = express.Router();
+      shared.get('/x', (_req, res) => {
+        res.send('x');
+      });
+      app.use('/a', shared);
+      app.use('/b', shared);
+    });
+    for (const path of ['/users/1', '/users/2', '/users/404', '/users/3', '/items/1', '/users/4'])
+      await get(path);
+    await send(port, '/users/5', { method: 'POST' });
+    await get('/users/6');
+    for (const path of ['/a/x', '/b/x', '/a/x', '/a/x', '/b/x']) await get(path);
+    expect(await counts(registry)).toEqual([
+      'GET /users/:id 200 5',
+      'GET /users/:id 404 1',
+      'GET /items/:id 200 1',
+      'POST /users/:id 200 1',
+      'GET /a/x 200 3',
+      'GET /b/x 200 2',
+    ]);
+    expect(await inFlight(registry)).toEqual([
+      'http_requests_in_flight{method="GET"} 0',
+      'http_requests_in_flight{method="POST"} 0',
+    ]);
+  });
+
   it('labels array routes with their paths and RegExp routes with their source', async () => {
     const { registry, get } = await start(express, (app) => {
       app.get(['/a', '/b/:x'], (_req, res) => {
