@@ -66,6 +66,7 @@ interface RouteEntry {
 }
 
 const PROBE = 'pytheus-probe';
+const KEY_ROUTE = 'route';
 // Express 4 compiles string paths of mount layers to a RegExp ending in this lookahead (its source escapes the
 // slash); a RegExp path is kept as given.
 const COMPILED_MOUNT = /\(\?=\\?\/\|\$\)$/;
@@ -231,7 +232,8 @@ export class RouteTemplates {
    * when it matched no route.
    */
   templateOf(req: RoutedRequest): string | undefined {
-    const route = req.route;
+    // A computed key, as for the request's other properties read on every request (index.ts).
+    const route = req[KEY_ROUTE];
     if (typeof route !== 'object' || route === null) return undefined;
     let entry = this.routes.get(route);
     if (entry === undefined) {
