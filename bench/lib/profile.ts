@@ -60,6 +60,9 @@ function start(script: string, variant: string): Promise<Server> {
       SERVER_CORE,
       process.execPath,
       '--perf-basic-prof-only-functions',
+      // Node 24 also starts V8's log with it, in a file of the working directory: a temporary one instead.
+      '--logfile=+',
+      '--no-logfile-per-isolate',
       '--conditions=@pytheus/source',
       '--import',
       'tsx',
