@@ -69,26 +69,35 @@ const CONNECTIONS = 50;
 
 // Server processes on the last core, the load on the first (on a 1-core machine both share it).
 const cores = os.cpus().length;
-const SERVER_CORE = String(cores - 1);
-const LOAD_CORE = '0';
+export const SERVER_CORE = String(cores - 1);
+export const LOAD_CORE = '0';
 
-function need(section: string, command: string, args: string[], hint: string): void {
+/** Throws, saying that `who` needs `command` and how to get it, when `command` is not installed. */
+export function need(who: string, command: string, args: string[], hint: string): void {
   // Only a missing program counts: `wrk --version` exits with 1.
   if (spawnSync(command, args, { stdio: 'ignore' }).error !== undefined) {
-    throw new Error(`the ${section} section needs ${command} (${hint})`);
+    throw new Error(`${who} needs ${command} (${hint})`);
   }
 }
 
-interface Running {
+export interface Running {
   variant: string;
   port: number;
   child: ChildProcess;
 }
 
-function startServer(script: string, variant: string): Promise<Running> {
+/**
+ * Starts `<script> --serve <variant>` on the server core, with Node's options `nodeArgs` (by default this
+ * process's own), and resolves once it prints the port it listens on.
+ */
+export function startServer(
+  script: string,
+  variant: string,
+  nodeArgs: readonly string[] = process.execArgv,
+): Promise<Running> {
   const child = spawn(
     'taskset',
-    ['-c', SERVER_CORE, process.execPath, ...process.execArgv, script, '--serve', variant],
+    ['-c', SERVER_CORE, process.execPath, ...nodeArgs, script, '--serve', variant],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
   );
   return new Promise((resolve, reject) => {
@@ -102,7 +111,7 @@ function startServer(script: string, variant: string): Promise<Running> {
   });
 }
 
-function stopServer(server: Running): Promise<void> {
+export function stopServer(server: Running): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     server.child.removeAllListeners('exit');
@@ -126,14 +135,21 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-interface Run {
+export interface Run {
+  /** The requests wrk completed. */
+  requests: number;
   requestsPerSecond: number;
   /** Server CPU time per request, in microseconds. */
   cpuMicros: number;
 }
 
 /** Loads the server with wrk for `seconds`: its requests per second and the server's CPU per request. */
-async function load(server: Running, target: string, seconds: number, connections: number): Promise<Run> {
+export async function load(
+  server: Running,
+  target: string,
+  seconds: number,
+  connections: number,
+): Promise<Run> {
   const before = cpuSeconds(server.child.pid!);
   const { stdout: output } = await execFileAsync(
     'taskset',
@@ -154,7 +170,8 @@ async function load(server: Running, target: string, seconds: number, connection
   const total = /(\d+) requests in/.exec(output);
   if (rps === null || total === null) throw new Error(`wrk printed no figures:\n${output}`);
   if (/Non-2xx or 3xx responses/.test(output)) throw new Error(`wrk saw errors:\n${output}`);
-  return { requestsPerSecond: Number(rps[1]), cpuMicros: (cpu * 1e6) / Number(total[1]) };
+  const requests = Number(total[1]);
+  return { requests, requestsPerSecond: Number(rps[1]), cpuMicros: (cpu * 1e6) / requests };
 }
 
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
@@ -288,8 +305,8 @@ export async function measureLoad<Variant extends string>(
   const trials = Number(process.env[`${prefix}_TRIALS`] ?? 4);
   const rounds = Number(process.env[`${prefix}_ROUNDS`] ?? 3);
   const seconds = Number(process.env[`${prefix}_SECONDS`] ?? 2);
-  need(section, 'wrk', ['--version'], 'Debian: apt-get install wrk');
-  need(section, 'taskset', ['-c', '0', 'true'], 'util-linux');
+  need(`the ${section} section`, 'wrk', ['--version'], 'Debian: apt-get install wrk');
+  need(`the ${section} section`, 'taskset', ['-c', '0', 'true'], 'util-linux');
   const bare = variants[0]!;
   const others = variants.slice(1);
   const alone: Record<string, Run[][]> = Object.fromEntries(variants.map((variant) => [variant, []]));

@@ -17,85 +17,36 @@
 // wrk and taskset. Node writes a map of its generated code to /tmp/perf-<pid>.map
 // (--perf-basic-prof-only-functions), which perf reads to name JavaScript frames; V8 may reuse a code address
 // after freeing the code, so a few samples can carry another function's name.
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { LOAD_CORE, load, need, SERVER_CORE, startServer, stopServer } from './http-load.js';
 
-const execFileAsync = promisify(execFile);
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const packagesDir = `${path.resolve(benchDir, '..', 'packages')}${path.sep}`;
 const FREQUENCY = 4999;
-const cores = os.cpus().length;
-const SERVER_CORE = String(cores - 1);
-const LOAD_CORE = '0';
+// The path every adapter section's app serves, and the connections of one app in the sharing rounds.
+const TARGET = '/users/42';
+const CONNECTIONS = 25;
+const NODE_ARGS = [
+  '--perf-basic-prof-only-functions',
+  // Node 24 also starts V8's log with it, in a file of the working directory: a temporary one instead.
+  '--logfile=+',
+  '--no-logfile-per-isolate',
+  '--conditions=@pytheus/source',
+  '--import',
+  'tsx',
+];
 
 type Part = 'middleware' | 'app' | 'node and kernel';
 const PARTS: readonly Part[] = ['middleware', 'app', 'node and kernel'];
 
-interface Server {
-  variant: string;
-  child: ChildProcess;
-  port: number;
-}
-
 function fail(message: string): never {
   console.error(message);
   process.exit(2);
-}
-
-function need(command: string, args: string[], hint: string): void {
-  const result = spawnSync(command, args, { stdio: 'ignore' });
-  if (result.error !== undefined) fail(`profile needs ${command} (${hint})`);
-}
-
-function start(script: string, variant: string): Promise<Server> {
-  const child = spawn(
-    'taskset',
-    [
-      '-c',
-      SERVER_CORE,
-      process.execPath,
-      '--perf-basic-prof-only-functions',
-      // Node 24 also starts V8's log with it, in a file of the working directory: a temporary one instead.
-      '--logfile=+',
-      '--no-logfile-per-isolate',
-      '--conditions=@pytheus/source',
-      '--import',
-      'tsx',
-      script,
-      '--serve',
-      variant,
-    ],
-    { cwd: benchDir, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
-  );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((text) => text.startsWith('PORT '));
-      if (line !== undefined) resolve({ variant, child, port: Number(line.slice(5)) });
-    });
-    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
-  });
-}
-
-async function load(server: Server, seconds: number): Promise<number> {
-  const { stdout } = await execFileAsync('taskset', [
-    '-c',
-    LOAD_CORE,
-    'wrk',
-    '-t1',
-    '-c25',
-    `-d${seconds}s`,
-    `http://127.0.0.1:${server.port}/users/42`,
-  ]);
-  const total = /(\d+) requests in/.exec(stdout);
-  if (total === null) throw new Error(`wrk printed no figures:\n${stdout}`);
-  return Number(total[1]);
 }
 
 function partOf(frame: string): Part | undefined {
@@ -163,18 +114,25 @@ async function main() {
   const script = path.join(benchDir, 'sections', `${section}.ts`);
   if (!existsSync(script)) fail(`no section ${section}`);
   const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 12);
-  need('perf', ['--version'], 'Debian: apt-get install linux-perf');
-  need('wrk', ['--version'], 'Debian: apt-get install wrk');
-  need('taskset', ['-c', LOAD_CORE, 'true'], 'util-linux');
+  try {
+    need('profile', 'perf', ['--version'], 'Debian: apt-get install linux-perf');
+    need('profile', 'wrk', ['--version'], 'Debian: apt-get install wrk');
+    need('profile', 'taskset', ['-c', LOAD_CORE, 'true'], 'util-linux');
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const paranoid = Number(readFileSync('/proc/sys/kernel/perf_event_paranoid', 'utf8'));
   if (paranoid > 1 && process.getuid?.() !== 0) {
     fail(`perf_event_paranoid is ${paranoid}: run as root, or sysctl kernel.perf_event_paranoid=1`);
   }
   const dataFile = path.join(os.tmpdir(), `pytheus-profile-${process.pid}.data`);
-  const servers = [await start(script, reference), await start(script, variant)];
+  const servers = [
+    await startServer(script, reference, NODE_ARGS),
+    await startServer(script, variant, NODE_ARGS),
+  ];
   const requests: number[] = [];
   try {
-    await Promise.all(servers.map((server) => load(server, 3))); // warm-up
+    await Promise.all(servers.map((server) => load(server, TARGET, 3, CONNECTIONS))); // warm-up
     const record = spawn(
       'perf',
       [
@@ -195,10 +153,11 @@ async function main() {
       { stdio: 'ignore' },
     );
     const recorded = new Promise((resolve) => record.once('exit', resolve));
-    requests.push(...(await Promise.all(servers.map((server) => load(server, seconds)))));
+    const runs = await Promise.all(servers.map((server) => load(server, TARGET, seconds, CONNECTIONS)));
+    requests.push(...runs.map((run) => run.requests));
     await recorded;
   } finally {
-    for (const server of servers) server.child.kill('SIGTERM');
+    await Promise.all(servers.map(stopServer));
   }
   const pids = servers.map((server) => server.child.pid!);
   const tallies = await tally(dataFile, pids);
@@ -207,7 +166,7 @@ async function main() {
 
   const micros = (samples: number, index: number) => ((samples / FREQUENCY) * 1e6) / requests[index]!;
   console.log(
-    `${section}: ${reference} and ${variant} sharing core ${SERVER_CORE}, each under wrk -c25 on core ${LOAD_CORE}, ${seconds} s sampled at ${FREQUENCY} Hz`,
+    `${section}: ${reference} and ${variant} sharing core ${SERVER_CORE}, each under wrk -c${CONNECTIONS} on core ${LOAD_CORE}, ${seconds} s sampled at ${FREQUENCY} Hz`,
   );
   console.log('CPU time per request, by the part of the stack each sample was taken in:');
   const rows = servers.map((server, index) => {
