@@ -27,6 +27,11 @@ export interface LoadOptions<Variant extends string> {
   /** The variant whose cost has a target, and the target (a share of the bare app's throughput). */
   measured: Variant;
   targetCost: number;
+  /**
+   * Every variant of the section, where it measures in more than one call: the names `BENCH_<NAME>_VARIANTS`
+   * may give. By default `variants`.
+   */
+  known?: readonly string[];
 }
 
 export interface LoadFigures {
@@ -61,8 +66,8 @@ export interface LoadFigures {
   /** Per variant, the server's CPU time per request in microseconds when alone on the core (median). */
   cpuMicrosPerRequest: Record<string, number>;
   targetCost: number;
-  /** Whether the measured variant's cost is under the target by both figures. */
-  targetMet: boolean;
+  /** Whether the measured variant's cost is under the target by both figures; undefined when it was not run. */
+  targetMet: boolean | undefined;
 }
 
 const CONNECTIONS = 50;
@@ -267,14 +272,19 @@ export function printCostOver(
   reference: string,
   variants: readonly string[],
 ): Record<string, PairedCost> {
+  // Only the variants this run measured (`BENCH_<SECTION>_VARIANTS`), and none without the reference.
+  const measured = (variant: string) => figures.requestsPerSecond[variant] !== undefined;
+  if (!measured(reference)) return {};
+  const shown = variants.filter(measured);
   const costs = Object.fromEntries(
-    variants.map((variant) => [variant, pairedCost(figures, variant, reference)]),
+    shown.map((variant) => [variant, pairedCost(figures, variant, reference)]),
   );
   console.log(`against the ${reference} (what the metrics themselves cost):`);
-  for (const variant of variants) {
+  const width = Math.max(20, ...shown.map((variant) => variant.length));
+  for (const variant of shown) {
     const { cost, interval, shared, sharedInterval } = costs[variant]!;
     console.log(
-      `  ${variant.padEnd(20)} sharing the core ${costText(shared, sharedInterval)}; in turn ${costText(cost, interval)}`,
+      `  ${variant.padEnd(width)} sharing the core ${costText(shared, sharedInterval)}; in turn ${costText(cost, interval)}`,
     );
   }
   return costs;
@@ -283,6 +293,29 @@ export function printCostOver(
 /** A cost and its interval as printed: `4.2% (95% interval 1.0% to 6.3%)`. */
 function costText(cost: number, interval: readonly [number, number]): string {
   return `${percent(cost)} (95% interval ${percent(interval[0])} to ${percent(interval[1])})`;
+}
+
+/**
+ * The variants a run measures: all of them, or with `BENCH_<SECTION>_VARIANTS` set (names separated by semicolons, as some names hold commas),
+ * the bare app and the variants it names, for a long run of a few of them. A name the section does not have
+ * (`known`, by default `variants`) is an error.
+ */
+export function variantsToRun<Variant extends string>(
+  section: string,
+  variants: readonly Variant[],
+  known: readonly string[] = variants,
+): Variant[] {
+  const name = `BENCH_${section.toUpperCase()}_VARIANTS`;
+  const listed = process.env[name];
+  if (listed === undefined || listed.trim() === '') return [...variants];
+  const wanted = listed.split(';').map((variant) => variant.trim());
+  const unknown = wanted.filter((variant) => !known.includes(variant));
+  if (unknown.length > 0) {
+    throw new Error(
+      `${name} names ${unknown.map((variant) => JSON.stringify(variant)).join(', ')}; the ${section} section's variants are ${known.map((variant) => JSON.stringify(variant)).join(', ')}`,
+    );
+  }
+  return variants.filter((variant, i) => i === 0 || wanted.includes(variant));
 }
 
 /**
@@ -299,8 +332,11 @@ function costText(cost: number, interval: readonly [number, number]): string {
  */
 export async function measureLoad<Variant extends string>(
   options: LoadOptions<Variant>,
-): Promise<LoadFigures> {
-  const { section, variants, script, path: target } = options;
+): Promise<LoadFigures | undefined> {
+  const { section, script, path: target } = options;
+  const variants = variantsToRun(section, options.variants, options.known);
+  // Nothing to compare bare with: `BENCH_<SECTION>_VARIANTS` names none of this call's variants.
+  if (variants.length < 2) return undefined;
   const prefix = `BENCH_${section.toUpperCase()}`;
   const trials = Number(process.env[`${prefix}_TRIALS`] ?? 4);
   const rounds = Number(process.env[`${prefix}_ROUNDS`] ?? 3);
@@ -368,8 +404,9 @@ export async function measureLoad<Variant extends string>(
       median(alone[variant]!.flat().map((run) => run.cpuMicros)),
     ),
     targetCost: options.targetCost,
-    targetMet:
-      cost[options.measured]! < options.targetCost && sharedCost[options.measured]! < options.targetCost,
+    targetMet: variants.includes(options.measured)
+      ? cost[options.measured]! < options.targetCost && sharedCost[options.measured]! < options.targetCost
+      : undefined,
   };
 }
 
@@ -391,10 +428,15 @@ export function printLoad(
   );
   const target = result.targetCost;
   const straddles = (interval: readonly [number, number]) => interval[0] < target && interval[1] >= target;
+  // Names padded to the longest, figures indented past them.
+  const width = Math.max(20, ...variants.map((variant) => variant.length));
+  const indent = ''.padEnd(width + 1);
   for (const variant of variants) {
+    // Left out of this run (`BENCH_<SECTION>_VARIANTS`).
+    if (result.requestsPerSecond[variant] === undefined) continue;
     const { median: value } = result.requestsPerSecond[variant]!;
     const cpu = result.cpuMicrosPerRequest[variant]!;
-    const head = `${variant.padEnd(20)} ${value.toFixed(0).padStart(8)} requests/s, ${cpu.toFixed(1)} µs CPU each`;
+    const head = `${variant.padEnd(width)} ${value.toFixed(0).padStart(8)} requests/s, ${cpu.toFixed(1)} µs CPU each`;
     const cost = result.cost[variant];
     if (cost === undefined) {
       console.log(head);
@@ -404,12 +446,12 @@ export function printLoad(
     const sharedInterval = result.sharedCostInterval[variant]!;
     console.log(head);
     console.log(
-      `${''.padEnd(21)}costs ${costText(result.sharedCost[variant]!, sharedInterval)} sharing the core, ${costText(cost, interval)} in turn`,
+      `${indent}costs ${costText(result.sharedCost[variant]!, sharedInterval)} sharing the core, ${costText(cost, interval)} in turn`,
     );
     if (variant === measured) {
       const undecided = straddles(sharedInterval) || straddles(interval);
       console.log(
-        `${''.padEnd(21)}target < ${target * 100}% by both figures: ${result.targetMet ? 'met' : 'MISSED'}${
+        `${indent}target < ${target * 100}% by both figures: ${result.targetMet ? 'met' : 'MISSED'}${
           undecided ? ' (an interval straddles the target)' : ''
         }`,
       );

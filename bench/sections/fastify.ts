@@ -75,13 +75,15 @@ export default defineSection({
       measured: 'pytheus',
       targetCost: 0.05,
     });
-    printLoad('Fastify 5 hello world, GET /users/:id', VARIANTS, 'pytheus', figures);
-    overHook = printCostOver(figures, 'empty hook', [
-      'close listener',
-      'timing floor',
-      'pytheus',
-      'fastify-metrics',
-    ]);
+    if (figures !== undefined) {
+      printLoad('Fastify 5 hello world, GET /users/:id', VARIANTS, 'pytheus', figures);
+      overHook = printCostOver(figures, 'empty hook', [
+        'close listener',
+        'timing floor',
+        'pytheus',
+        'fastify-metrics',
+      ]);
+    }
   },
   extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyHook: overHook }),
   cases: [],

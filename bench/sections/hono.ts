@@ -66,8 +66,10 @@ export default defineSection({
       measured: 'pytheus',
       targetCost: 0.05,
     });
-    printLoad('Hono 4 hello world on @hono/node-server, GET /users/:id', VARIANTS, 'pytheus', figures);
-    overMiddleware = printCostOver(figures, 'empty middleware', ['pytheus', '@hono/prometheus']);
+    if (figures !== undefined) {
+      printLoad('Hono 4 hello world on @hono/node-server, GET /users/:id', VARIANTS, 'pytheus', figures);
+      overMiddleware = printCostOver(figures, 'empty middleware', ['pytheus', '@hono/prometheus']);
+    }
   },
   extras: () => (figures === undefined ? undefined : { ...figures, costOverEmptyMiddleware: overMiddleware }),
   cases: [
