@@ -296,9 +296,9 @@ function costText(cost: number, interval: readonly [number, number]): string {
 }
 
 /**
- * The variants a run measures: all of them, or with `BENCH_<SECTION>_VARIANTS` set (names separated by semicolons, as some names hold commas),
- * the bare app and the variants it names, for a long run of a few of them. A name the section does not have
- * (`known`, by default `variants`) is an error.
+ * The variants a run measures: all of them, or with `BENCH_<SECTION>_VARIANTS` set (names separated by
+ * semicolons, as some names hold commas), the bare app and the variants it names, for a long run of a few of
+ * them. A name the section does not have (`known`, by default `variants`) is an error.
  */
 export function variantsToRun<Variant extends string>(
   section: string,
