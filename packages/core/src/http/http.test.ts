@@ -101,6 +101,26 @@ describe('createHttpMetrics', () => {
     ]);
   });
 
+  it('records each request into its own label tuple when tuples alternate (the last tuple is remembered)', async () => {
+    const { registry, http } = setup();
+    const finish = (method: string, route: string | undefined, statusCode: number) =>
+      http.start(method, undefined, undefined).finish({ route, statusCode });
+    finish('GET', '/a', 200);
+    finish('GET', '/a', 200);
+    finish('GET', '/a', 404);
+    finish('POST', '/a', 404);
+    finish('POST', '/b', 404);
+    finish('POST', undefined, 404);
+    finish('GET', '/a', 200);
+    expect(await samples(registry, 'http_request_duration_seconds_count')).toEqual([
+      'http_request_duration_seconds_count{method="GET",route="/a",status_code="200"} 3',
+      'http_request_duration_seconds_count{method="GET",route="/a",status_code="404"} 1',
+      'http_request_duration_seconds_count{method="POST",route="/a",status_code="404"} 1',
+      'http_request_duration_seconds_count{method="POST",route="/b",status_code="404"} 1',
+      `http_request_duration_seconds_count{method="POST",route="${UNMATCHED_ROUTE}",status_code="404"} 1`,
+    ]);
+  });
+
   it('bounds every label: unmatched routes, a route cap, unknown methods, status classes', async () => {
     const { registry, http } = setup({ maxRoutes: 2, groupStatusCodes: true });
     const finish = (method: string, route: string | undefined, statusCode: number) =>

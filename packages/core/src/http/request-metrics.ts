@@ -117,6 +117,11 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
   private readonly routes = new Map<string, RouteSeries>();
   private routeCount = 0;
   private readonly statusLabels = new Map<number, string>();
+  // The label tuple `cachedSeries` found last (index -1: none yet), and its instruments.
+  private lastTemplate: string | undefined = undefined;
+  private lastIndex = -1;
+  private lastStatus = 0;
+  private lastSet: SeriesSet | undefined = undefined;
 
   /** @internal Use {@link createHttpMetrics}. */
   constructor(options: HttpMetricsOptions<Req, Res>) {
@@ -314,6 +319,19 @@ export class HttpMetrics<Req = unknown, Res = unknown> {
   }
 
   private cachedSeries(index: number, template: string | undefined, statusCode: number): SeriesSet {
+    // Most requests have the label tuple of the one before: that one's instruments without a lookup.
+    if (template === this.lastTemplate && index === this.lastIndex && statusCode === this.lastStatus) {
+      return this.lastSet!;
+    }
+    const set = this.lookUpSeries(index, template, statusCode);
+    this.lastTemplate = template;
+    this.lastIndex = index;
+    this.lastStatus = statusCode;
+    this.lastSet = set;
+    return set;
+  }
+
+  private lookUpSeries(index: number, template: string | undefined, statusCode: number): SeriesSet {
     const route = this.routeSeries(template);
     let byStatus = route.byMethod[index];
     if (byStatus === undefined) {
