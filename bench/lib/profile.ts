@@ -11,7 +11,8 @@
 // its process's samples is the figure that CPU time per request cannot give: it does not move with the machine's
 // speed, which on this machine kind moves by ±15% from one second to the next, and it is read from one process.
 // What the middleware costs the app indirectly (for instance code and data it pushes out of the caches) is not in
-// it; the difference between the two processes' CPU time per request holds it, with the noise of two processes.
+// it; the difference between the two processes' CPU time per request holds it, with the noise of two processes,
+// and the last list breaks that difference down by leaf function (`BENCH_PROFILE_DIFFERENCES` of them, default 25).
 //
 // Needs perf (Debian: apt-get install linux-perf) with /proc/sys/kernel/perf_event_paranoid at 1 or less (or root),
 // wrk and taskset. Node writes a map of its generated code to /tmp/perf-<pid>.map
@@ -65,6 +66,8 @@ interface Tally {
   parts: Record<Part, number>;
   // The middleware's samples by leaf frame (the function the sample was taken in).
   leaves: Map<string, number>;
+  // All samples by leaf frame, for comparing the two processes.
+  allLeaves: Map<string, number>;
 }
 
 // Reads `perf script -F pid,ip,sym` output: a line with the pid, then one line per frame (leaf first), then a blank line.
@@ -72,7 +75,12 @@ async function tally(dataFile: string, pids: readonly number[]): Promise<Map<num
   const tallies = new Map<number, Tally>(
     pids.map((pid) => [
       pid,
-      { samples: 0, parts: { middleware: 0, app: 0, 'node and kernel': 0 }, leaves: new Map() },
+      {
+        samples: 0,
+        parts: { middleware: 0, app: 0, 'node and kernel': 0 },
+        leaves: new Map(),
+        allLeaves: new Map(),
+      },
     ]),
   );
   const script = spawn('perf', ['script', '-i', dataFile, '-F', 'pid,ip,sym'], {
@@ -94,6 +102,8 @@ async function tally(dataFile: string, pids: readonly number[]): Promise<Map<num
       counts.samples++;
       counts.parts[part]++;
       if (part === 'middleware') counts.leaves.set(frames[0]!, (counts.leaves.get(frames[0]!) ?? 0) + 1);
+      const leaf = `${part}: ${frames[0]!}`;
+      counts.allLeaves.set(leaf, (counts.allLeaves.get(leaf) ?? 0) + 1);
     }
     frames = [];
   };
@@ -192,6 +202,22 @@ async function main() {
   const leaves = [...measured.counts.leaves].sort((a, b) => b[1] - a[1]).slice(0, 20);
   for (const [leaf, samples] of leaves)
     console.log(`  ${micros(samples, 1).toFixed(3).padStart(7)}  ${leaf}`);
+  // Where the two processes differ most, leaf by leaf (in any part): what the middleware costs the app indirectly.
+  const names = new Set([...base.counts.allLeaves.keys(), ...measured.counts.allLeaves.keys()]);
+  const differences = [...names]
+    .map((name) => {
+      const a = micros(base.counts.allLeaves.get(name) ?? 0, 0);
+      const b = micros(measured.counts.allLeaves.get(name) ?? 0, 1);
+      return { name, a, b, difference: b - a };
+    })
+    .sort((x, y) => Math.abs(y.difference) - Math.abs(x.difference))
+    .slice(0, Number(process.env.BENCH_PROFILE_DIFFERENCES ?? 25));
+  console.log(`the largest differences by leaf, µs per request (${reference} → ${variant}):`);
+  for (const { name, a, b, difference } of differences) {
+    console.log(
+      `  ${`${difference >= 0 ? '+' : ''}${difference.toFixed(3)}`.padStart(7)}  (${a.toFixed(3)} → ${b.toFixed(3)})  ${name}`,
+    );
+  }
 }
 
 await main();
