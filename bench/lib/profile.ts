@@ -64,10 +64,8 @@ function partOf(frame: string): Part | undefined {
 interface Tally {
   samples: number;
   parts: Record<Part, number>;
-  // The middleware's samples by leaf frame (the function the sample was taken in).
+  // Samples by part and leaf frame (the function the sample was taken in), keyed `<part>: <frame>`.
   leaves: Map<string, number>;
-  // All samples by leaf frame, for comparing the two processes.
-  allLeaves: Map<string, number>;
 }
 
 // Reads `perf script -F pid,ip,sym` output: a line with the pid, then one line per frame (leaf first), then a blank line.
@@ -79,7 +77,6 @@ async function tally(dataFile: string, pids: readonly number[]): Promise<Map<num
         samples: 0,
         parts: { middleware: 0, app: 0, 'node and kernel': 0 },
         leaves: new Map(),
-        allLeaves: new Map(),
       },
     ]),
   );
@@ -101,9 +98,8 @@ async function tally(dataFile: string, pids: readonly number[]): Promise<Map<num
       }
       counts.samples++;
       counts.parts[part]++;
-      if (part === 'middleware') counts.leaves.set(frames[0]!, (counts.leaves.get(frames[0]!) ?? 0) + 1);
       const leaf = `${part}: ${frames[0]!}`;
-      counts.allLeaves.set(leaf, (counts.allLeaves.get(leaf) ?? 0) + 1);
+      counts.leaves.set(leaf, (counts.leaves.get(leaf) ?? 0) + 1);
     }
     frames = [];
   };
@@ -199,15 +195,20 @@ async function main() {
     `${variant}: the middleware's share of its process's CPU time: ${((measured.counts.parts.middleware / measured.counts.samples) * 100).toFixed(2)}%`,
   );
   console.log('where it goes (the function each of its samples was taken in), µs per request:');
-  const leaves = [...measured.counts.leaves].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  const own = 'middleware: ';
+  const leaves = [...measured.counts.leaves]
+    .filter(([leaf]) => leaf.startsWith(own))
+    .map(([leaf, samples]) => [leaf.slice(own.length), samples] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 20);
   for (const [leaf, samples] of leaves)
     console.log(`  ${micros(samples, 1).toFixed(3).padStart(7)}  ${leaf}`);
   // Where the two processes differ most, leaf by leaf (in any part): what the middleware costs the app indirectly.
-  const names = new Set([...base.counts.allLeaves.keys(), ...measured.counts.allLeaves.keys()]);
+  const names = new Set([...base.counts.leaves.keys(), ...measured.counts.leaves.keys()]);
   const differences = [...names]
     .map((name) => {
-      const a = micros(base.counts.allLeaves.get(name) ?? 0, 0);
-      const b = micros(measured.counts.allLeaves.get(name) ?? 0, 1);
+      const a = micros(base.counts.leaves.get(name) ?? 0, 0);
+      const b = micros(measured.counts.leaves.get(name) ?? 0, 1);
       return { name, a, b, difference: b - a };
     })
     .sort((x, y) => Math.abs(y.difference) - Math.abs(x.difference))
